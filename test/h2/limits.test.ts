@@ -1,0 +1,232 @@
+/**
+ * Every named HTTP/2 limit (lib/h2/limits.ts), crossed over a real socket.
+ */
+import t from 'tap';
+import { DEFAULT_H2_LIMITS } from '../../lib/h2/limits.js';
+import { Token, WriteMode } from '../../lib/index.js';
+import { Flag, FrameType, H2Peer, SettingsId } from '../support/h2-peer.js';
+import { start } from '../support/server.js';
+
+const ENHANCE_YOUR_CALM = 0xb;
+const hello = (tx: import('../../lib/index.js').Transaction): Promise<void> => tx.respond(200, {}, 'ok');
+
+t.test('maxHeaderListSize: a larger request gets 431 and the connection lives on', async (t) => {
+  const { port } = await start(t, hello);
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  t.equal(peer.serverSettings.get(SettingsId.MAX_HEADER_LIST_SIZE), DEFAULT_H2_LIMITS.maxHeaderListSize, 'advertised');
+  // 40 fields of ~1.7 KiB: ~70 KiB decoded, just over the 64 KiB default; each block fits in one frame set.
+  const extra: Array<[string, string]> = Array.from({ length: 40 }, (_, i) => [`x-h${i}`, 'v'.repeat(1700)]);
+  peer.request(1, '/', { extra });
+  t.equal((await peer.response(1)).status, 431);
+  const under: Array<[string, string]> = Array.from({ length: 30 }, (_, i) => [`x-h${i}`, 'v'.repeat(1700)]);
+  peer.request(3, '/', { extra: under });
+  t.equal((await peer.response(3)).status, 200, 'a list just under the limit is served on the same connection');
+});
+
+t.test('maxContinuationFrames: a header block in too many pieces is ENHANCE_YOUR_CALM', async (t) => {
+  const { port } = await start(t, hello);
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  const block = peer.block([[':method', 'GET'], [':scheme', 'http'], [':authority', 'a'], [':path', '/'], ['x-pad', 'p'.repeat(200)]]);
+  const pieces = DEFAULT_H2_LIMITS.maxContinuationFrames + 2;
+  const size = Math.ceil(block.length / pieces);
+  peer.frame(FrameType.HEADERS, 0, 1, block.subarray(0, size));
+  for (let i = 1; i < pieces; i++) {
+    const last = i === pieces - 1;
+    peer.frame(FrameType.CONTINUATION, last ? Flag.END_HEADERS : 0, 1, block.subarray(i * size, last ? block.length : (i + 1) * size));
+  }
+  t.equal((await peer.goaway()).errorCode, ENHANCE_YOUR_CALM);
+});
+
+t.test('maxContinuationFrames: exactly the limit is accepted', async (t) => {
+  const { port } = await start(t, hello);
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  const block = peer.block([[':method', 'GET'], [':scheme', 'http'], [':authority', 'a'], [':path', '/']]);
+  peer.frame(FrameType.HEADERS, 0, 1, block);
+  for (let i = 0; i < DEFAULT_H2_LIMITS.maxContinuationFrames - 1; i++) peer.frame(FrameType.CONTINUATION, 0, 1);
+  peer.frame(FrameType.CONTINUATION, Flag.END_HEADERS, 1);
+  t.equal((await peer.response(1)).status, 200);
+});
+
+t.test('header block bytes: a compressed block above twice maxHeaderListSize is ENHANCE_YOUR_CALM', async (t) => {
+  const { port } = await start(t, hello, { h2: { maxHeaderListSize: 8192 } });
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  peer.frame(FrameType.HEADERS, 0, 1, Buffer.alloc(16_384, 0x40));
+  peer.frame(FrameType.CONTINUATION, 0, 1, Buffer.alloc(100, 0x40));
+  t.equal((await peer.goaway()).errorCode, ENHANCE_YOUR_CALM);
+});
+
+t.test('maxResetsPerInterval: rapid reset (CVE-2023-44487) closes the connection', async (t) => {
+  const { port } = await start(t, () => {});
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  for (let id = 1, n = 0; n <= DEFAULT_H2_LIMITS.maxResetsPerInterval; n++, id += 2) {
+    peer.request(id, '/', { endStream: false });
+    peer.rst(id, 0x8);
+  }
+  const g = await peer.goaway();
+  t.equal(g.errorCode, ENHANCE_YOUR_CALM);
+  t.match(g.debug, /rapid reset/);
+});
+
+t.test('maxResetsPerInterval: resets under the budget are fine', async (t) => {
+  const { port } = await start(t, hello, { h2: { maxResetsPerInterval: 50 } });
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  for (let id = 1; id < 100; id += 2) {
+    peer.request(id, '/', { endStream: false });
+    peer.rst(id, 0x8);
+  }
+  peer.request(101, '/');
+  t.equal((await peer.response(101)).status, 200);
+  t.notOk(peer.frames.some((f) => f.type === FrameType.GOAWAY));
+});
+
+t.test('maxSettingsPerInterval: a SETTINGS flood is ENHANCE_YOUR_CALM', async (t) => {
+  const { port } = await start(t, hello);
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  for (let i = 0; i <= DEFAULT_H2_LIMITS.maxSettingsPerInterval; i++) peer.settings([[SettingsId.INITIAL_WINDOW_SIZE, 65_535]]);
+  t.equal((await peer.goaway()).errorCode, ENHANCE_YOUR_CALM);
+});
+
+t.test('maxPingsPerInterval: a PING flood is ENHANCE_YOUR_CALM; each PING under it is answered', async (t) => {
+  const { port } = await start(t, hello);
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  for (let i = 0; i < DEFAULT_H2_LIMITS.maxPingsPerInterval; i++) peer.ping(Buffer.from(`ping${String(i).padStart(4, '0')}`));
+  const last = await peer.next((f) => f.type === FrameType.PING && f.payload.toString() === `ping${String(DEFAULT_H2_LIMITS.maxPingsPerInterval - 1).padStart(4, '0')}`);
+  t.equal(last.flags & Flag.ACK, Flag.ACK, 'answered with ACK and the same payload');
+  peer.ping();
+  t.equal((await peer.goaway()).errorCode, ENHANCE_YOUR_CALM);
+});
+
+t.test('maxEmptyDataPerInterval: empty DATA frames without END_STREAM are ENHANCE_YOUR_CALM', async (t) => {
+  const { port } = await start(t, () => {});
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  peer.request(1, '/', { method: 'POST', endStream: false });
+  for (let i = 0; i <= DEFAULT_H2_LIMITS.maxEmptyDataPerInterval; i++) peer.data(1, Buffer.alloc(0));
+  t.equal((await peer.goaway()).errorCode, ENHANCE_YOUR_CALM);
+});
+
+t.test('idleTimeoutMs: a connection with no stream is closed with GOAWAY NO_ERROR', async (t) => {
+  const { port } = await start(t, hello, { h2: { idleTimeoutMs: 150 } });
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  peer.request(1, '/');
+  await peer.response(1);
+  const g = await peer.goaway(2000);
+  t.equal(g.errorCode, 0);
+  t.equal(g.lastStreamId, 1, 'the stream that was served is reported as processed');
+  await peer.closedByServer();
+});
+
+t.test('settingsAckTimeoutMs: a peer that never ACKs our SETTINGS gets SETTINGS_TIMEOUT', async (t) => {
+  const { port } = await start(t, hello, { h2: { settingsAckTimeoutMs: 150 } });
+  const peer = await H2Peer.connect(port, { raw: true });
+  t.teardown(() => peer.close());
+  peer.write(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'));
+  peer.settings([]);
+  t.equal((await peer.goaway(2000)).errorCode, 0x4);
+});
+
+t.test('maxConcurrentStreams: one stream too many is REFUSED_STREAM, and a slot frees when a stream ends', async (t) => {
+  const pending: Array<() => void> = [];
+  const { port } = await start(t, (tx) => new Promise<void>((resolve) => pending.push(() => resolve(tx.respond(200, {}, 'done')))), { h2: { maxConcurrentStreams: 2 } });
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  t.equal(peer.serverSettings.get(SettingsId.MAX_CONCURRENT_STREAMS), 2);
+  peer.request(1, '/');
+  peer.request(3, '/');
+  peer.request(5, '/');
+  t.equal(await peer.rstCode(5), 0x7, 'REFUSED_STREAM');
+  while (pending.length < 2) await new Promise((r) => setTimeout(r, 5));
+  pending.shift()!();
+  await peer.response(1);
+  peer.request(7, '/');
+  while (pending.length < 2) await new Promise((r) => setTimeout(r, 5));
+  for (const p of pending.splice(0)) p();
+  t.equal((await peer.response(7)).status, 200, 'accepted once stream 1 ended');
+  t.equal((await peer.response(3)).status, 200);
+});
+
+t.test('maxFrameSize (ours): a frame above it is FRAME_SIZE_ERROR', async (t) => {
+  const { port } = await start(t, () => {});
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  peer.request(1, '/', { method: 'POST', endStream: false });
+  peer.data(1, Buffer.alloc(DEFAULT_H2_LIMITS.maxFrameSize + 1));
+  t.equal((await peer.goaway()).errorCode, 0x6);
+});
+
+t.test('connectionWindowSize: advertised at once; DATA beyond it is a FLOW_CONTROL_ERROR connection error', async (t) => {
+  const { port } = await start(t, () => {}, { h2: { connectionWindowSize: 100_000, initialWindowSize: 1 << 20, maxFrameSize: 1 << 20 } });
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  const wu = peer.frames.find((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 0);
+  t.equal(wu?.payload.readUInt32BE(0), 100_000 - 65_535, 'connection window raised right after SETTINGS');
+  peer.request(1, '/', { method: 'POST', endStream: false });
+  peer.data(1, Buffer.alloc(100_001));
+  t.equal((await peer.goaway()).errorCode, 0x3);
+});
+
+t.test('headerTableSize: a dynamic table size update above our SETTINGS_HEADER_TABLE_SIZE is COMPRESSION_ERROR', async (t) => {
+  const { port } = await start(t, hello);
+  const peer = await H2Peer.connect(port);
+  t.teardown(() => peer.close());
+  // 0x3f e1 1f = size update to 4097 (RFC 7541 §6.3, 5-bit prefix)
+  peer.frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1, Buffer.from('3fe21f828684', 'hex'));
+  t.equal((await peer.goaway()).errorCode, 0x9);
+});
+
+t.test('outboundBufferBytes: a peer that stops reading stops the handler, memory stays bounded', async (t) => {
+  let written = 0;
+  const chunk = Buffer.alloc(64 << 10);
+  const { port } = await start(t, async (tx) => {
+    tx.status(200).headerByToken(Token.CONTENT_LENGTH, 64 << 20).finalizeHeaders();
+    for (let i = 0; i < 1024; i++) {
+      await tx.write(chunk, i === 1023 ? WriteMode.HTTP_FINAL : WriteMode.HTTP).catch(() => {});
+      written += chunk.length;
+    }
+  });
+  const peer = await H2Peer.connect(port, { settings: [[SettingsId.INITIAL_WINDOW_SIZE, 2 ** 31 - 1]] });
+  t.teardown(() => peer.close());
+  peer.windowUpdate(0, 2 ** 31 - 1 - 65_535);
+  peer.request(1, '/');
+  await peer.next((f) => f.type === FrameType.DATA);
+  peer.socket.pause();
+  await new Promise((r) => setTimeout(r, 400));
+  const stalled = written;
+  await new Promise((r) => setTimeout(r, 200));
+  t.equal(written, stalled, 'the handler is held while the peer does not read');
+  t.ok(stalled < 32 << 20, `only ${stalled} of 64 MiB produced: socket buffers plus outboundBufferBytes, not the whole body`);
+  peer.socket.resume();
+  await peer.next((f) => f.type === FrameType.DATA && (f.flags & Flag.END_STREAM) !== 0, 20_000);
+  t.equal(written, 64 << 20, 'all of it once the peer reads again');
+});
+
+t.test('maxOutboundControlBytes: a peer that floods PINGs but never reads is cut off', async (t) => {
+  const { port } = await start(
+    t,
+    async (tx) => {
+      tx.status(200).finalizeHeaders();
+      await tx.write(Buffer.alloc(8 << 20), WriteMode.HTTP_FINAL).catch(() => {});
+    },
+    { h2: { maxOutboundControlBytes: 64 << 10, maxPingsPerInterval: 1_000_000 } },
+  );
+  const peer = await H2Peer.connect(port, { settings: [[SettingsId.INITIAL_WINDOW_SIZE, 2 ** 31 - 1]] });
+  t.teardown(() => peer.close());
+  peer.windowUpdate(0, 2 ** 31 - 1 - 65_535);
+  peer.request(1, '/');
+  await peer.next((f) => f.type === FrameType.DATA);
+  peer.socket.pause();
+  await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < 2000; i++) peer.ping();
+  await new Promise((r) => setTimeout(r, 300));
+  peer.socket.resume();
+  t.equal((await peer.goaway(10_000)).errorCode, ENHANCE_YOUR_CALM);
+});
