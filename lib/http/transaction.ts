@@ -1,0 +1,281 @@
+/**
+ * The unified write API: one request/response exchange, the same calls on
+ * HTTP/1.1 and HTTP/2 (lws's `lws_add_http_header_*`, `lws_finalize_http_header`,
+ * `lws_write`, `lws_get_peer_write_allowance`, `lws_callback_on_writable`).
+ * The transport behind it is a ResponseBackend; this class owns the rules
+ * every transport shares: order of calls, header validation, body framing.
+ * @module
+ */
+import { SluiceError, SluiceErrorCode } from '../errors.js';
+import { httpDate } from './http-date.js';
+import type { Request } from './request.js';
+import type { HeaderList } from './request-body.js';
+import { Token, tokenCanonicalName, tokenName, type Token as TokenId } from './tokens.js';
+import { WriteMode } from './write-mode.js';
+
+/** What a transport (an h2 stream, an h1 connection) does for a Transaction. */
+export interface ResponseBackend {
+  readonly protocol: 'h1' | 'h2';
+  /** Send the status and header fields; end the response now if `endStream`. */
+  sendHead(status: number, fields: HeaderList, endStream: boolean): void;
+  /** Queue body bytes; resolves once they are handed to the socket (never past the peer's credit). */
+  sendData(data: Buffer, end: boolean): Promise<void>;
+  /** Octets the peer allows now: min(stream, connection window) on h2; Infinity on h1. */
+  allowance(): number;
+  /** Arm one writable event; the backend calls `onWritable` when credit and socket allow a write. */
+  requestWritable(): void;
+  onWritable: (() => void) | null;
+  /** Called once if the exchange dies before it completes (peer reset, connection lost). */
+  onAbort: ((reason: Error) => void) | null;
+  /** Give up on the response (RST_STREAM on h2, close the connection on h1). */
+  abort(): void;
+}
+
+export interface TransactionOptions {
+  /** Add `Date` unless the handler set it (default true). */
+  date?: boolean;
+  /** `Server` value added unless the handler set it; false to omit (default 'sluice'). */
+  server?: string | false;
+  /** Extra headers every response of the vhost carries (lws per-vhost headers). */
+  headers?: HeaderList;
+}
+
+const enum Phase {
+  BUILDING,
+  SENT,
+  ENDED,
+}
+
+/** RFC 9110 §5.6.2 token: what a field name may be. */
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110 §5.5: VCHAR, SP, HTAB, obs-text; never CR, LF or NUL. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Connection-specific fields have no meaning on HTTP/2 (RFC 9113 §8.2.2): dropped there, so h1 handlers run unchanged. */
+const H2_DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+let nextId = 0;
+
+export class Transaction {
+  readonly request: Request;
+  readonly #backend: ResponseBackend;
+  readonly #options: TransactionOptions;
+  #id: string | null = null;
+  #phase = Phase.BUILDING;
+  #status = 0;
+  #fields: HeaderList = [];
+  #hasDate = false;
+  #hasServer = false;
+  #declaredLength = -1;
+  #written = 0;
+  #noBody = false;
+  #aborted: Error | null = null;
+  #writableListener: (() => void) | null = null;
+  #abortListeners: Array<(reason: Error) => void> = [];
+
+  constructor(request: Request, backend: ResponseBackend, options: TransactionOptions = {}) {
+    this.request = request;
+    this.#backend = backend;
+    this.#options = options;
+    backend.onWritable = () => this.#writableListener?.();
+    backend.onAbort = (reason) => this.#onAbort(reason);
+  }
+
+  /** A short unique id for logs and `x-request-id`. */
+  get id(): string {
+    return (this.#id ??= `${process.pid.toString(36)}-${(nextId++).toString(36)}`);
+  }
+
+  get protocol(): 'h1' | 'h2' {
+    return this.#backend.protocol;
+  }
+
+  get headersSent(): boolean {
+    return this.#phase !== Phase.BUILDING;
+  }
+
+  get ended(): boolean {
+    return this.#phase === Phase.ENDED;
+  }
+
+  /** The reason the exchange died early, or null. */
+  get aborted(): Error | null {
+    return this.#aborted;
+  }
+
+  /** Set the status code (once). */
+  status(code: number): this {
+    this.#assertBuilding('status');
+    if (this.#status !== 0) throw new SluiceError(SluiceErrorCode.STATUS_ALREADY_SET, `status already set to ${this.#status}`);
+    if (!Number.isInteger(code) || code < 200 || code > 599) throw new SluiceError(SluiceErrorCode.INVALID_STATUS, `invalid status ${code}: must be an integer in 200..599`);
+    this.#status = code;
+    return this;
+  }
+
+  /** Add a header by name (validated; lowercased on HTTP/2). */
+  headerByName(name: string, value: string | number): this {
+    this.#assertBuilding('header');
+    if (!FIELD_NAME.test(name)) throw new SluiceError(SluiceErrorCode.INVALID_HEADER, `invalid header name ${JSON.stringify(name)}`);
+    const lower = name.toLowerCase();
+    this.#add(lower, this.protocol === 'h2' ? lower : name, value);
+    return this;
+  }
+
+  /** Add a header by token (`Token.CONTENT_TYPE`): no name validation, canonical HTTP/1 spelling. */
+  headerByToken(token: TokenId, value: string | number): this {
+    this.#assertBuilding('header');
+    const lower = tokenName(token);
+    this.#add(lower, this.protocol === 'h2' ? lower : tokenCanonicalName(token), value);
+    return this;
+  }
+
+  /** Add several headers by name. */
+  headers(fields: Record<string, string | number | ReadonlyArray<string>> | HeaderList): this {
+    const entries = Array.isArray(fields) ? fields : Object.entries(fields);
+    for (const [name, value] of entries) {
+      if (Array.isArray(value)) for (const v of value as ReadonlyArray<string>) this.headerByName(name, v);
+      else this.headerByName(name, value as string | number);
+    }
+    return this;
+  }
+
+  /** Discard the status and headers set so far (before finalizeHeaders), e.g. to answer with an error instead. */
+  clearHeaders(): this {
+    this.#assertBuilding('clearHeaders');
+    this.#status = 0;
+    this.#fields = [];
+    this.#hasDate = this.#hasServer = false;
+    this.#declaredLength = -1;
+    return this;
+  }
+
+  /**
+   * Finish the header block and send it. A response that cannot have a body
+   * (HEAD, 204, 304) ends here; later writes to a HEAD response are discarded.
+   */
+  finalizeHeaders(): this {
+    this.#assertBuilding('finalizeHeaders');
+    if (this.#status === 0) throw new SluiceError(SluiceErrorCode.NO_STATUS, 'finalizeHeaders() before status()');
+    const opts = this.#options;
+    if (opts.headers) for (const [n, v] of opts.headers) if (!this.#has(n)) this.#add(n, n, v);
+    if (opts.date !== false && !this.#hasDate) this.#fields.push([this.protocol === 'h2' ? 'date' : 'Date', httpDate()]);
+    const server = opts.server ?? 'sluice';
+    if (server !== false && !this.#hasServer) this.#fields.push([this.protocol === 'h2' ? 'server' : 'Server', server]);
+    const status = this.#status;
+    this.#noBody = status === 204 || status === 304 || this.request.method === 'HEAD';
+    this.#phase = this.#noBody ? Phase.ENDED : Phase.SENT;
+    if (this.#aborted) return this;
+    this.#backend.sendHead(status, this.#fields, this.#noBody);
+    return this;
+  }
+
+  /**
+   * Write body bytes (`WriteMode.HTTP`) or the last of them (`WriteMode.HTTP_FINAL`, may be empty).
+   * Resolves when the bytes are handed to the socket; on HTTP/2 never past the peer's credit,
+   * so a write larger than `peerWriteAllowance()` waits for WINDOW_UPDATE.
+   */
+  write(data: Buffer | string, mode: WriteMode = WriteMode.HTTP): Promise<void> {
+    if (mode !== WriteMode.HTTP && mode !== WriteMode.HTTP_FINAL) {
+      return Promise.reject(new SluiceError(SluiceErrorCode.INVALID_WRITE_MODE, `write mode ${mode} needs an upgraded (WebSocket) transaction`));
+    }
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    const end = mode === WriteMode.HTTP_FINAL;
+    if (this.#phase === Phase.BUILDING) return Promise.reject(new SluiceError(SluiceErrorCode.HEADERS_NOT_SENT, 'write() before finalizeHeaders()'));
+    if (this.#phase === Phase.ENDED) {
+      if (this.#noBody && this.request.method === 'HEAD') return Promise.resolve();
+      if (this.#noBody && buf.length === 0) return Promise.resolve();
+      if (this.#noBody) return Promise.reject(new SluiceError(SluiceErrorCode.BODY_NOT_ALLOWED, `a ${this.#status} response has no body`));
+      return Promise.reject(new SluiceError(SluiceErrorCode.RESPONSE_ENDED, 'write() after the response ended'));
+    }
+    if (this.#aborted) return Promise.reject(this.#closedError());
+    const total = this.#written + buf.length;
+    if (this.#declaredLength >= 0 && (total > this.#declaredLength || (end && total < this.#declaredLength))) {
+      if (end) this.abort();
+      return Promise.reject(
+        new SluiceError(SluiceErrorCode.CONTENT_LENGTH_MISMATCH, `body of ${end ? '' : 'at least '}${total} bytes does not match content-length ${this.#declaredLength}`),
+      );
+    }
+    this.#written = total;
+    if (end) this.#phase = Phase.ENDED;
+    return this.#backend.sendData(buf, end);
+  }
+
+  /** `write(data, HTTP_FINAL)`. */
+  end(data: Buffer | string = Buffer.alloc(0)): Promise<void> {
+    return this.write(data, WriteMode.HTTP_FINAL);
+  }
+
+  /** A whole response in one call: status, headers, body (content-length set from it). */
+  async respond(status: number, headers: Record<string, string | number> | HeaderList = {}, body: Buffer | string = ''): Promise<void> {
+    const buf = typeof body === 'string' ? Buffer.from(body) : body;
+    this.status(status).headers(headers);
+    if (this.#declaredLength < 0 && status !== 204 && status !== 304) this.headerByToken(Token.CONTENT_LENGTH, buf.length);
+    this.finalizeHeaders();
+    if (!this.ended) await this.write(buf, WriteMode.HTTP_FINAL);
+  }
+
+  /** lws_get_peer_write_allowance(): octets the peer accepts now (h2 tx credit); Infinity on HTTP/1. */
+  peerWriteAllowance(): number {
+    return this.#aborted ? 0 : this.#backend.allowance();
+  }
+
+  /** The writable event handler (lws SERVER_WRITEABLE). */
+  onWritable(listener: () => void): this {
+    this.#writableListener = listener;
+    return this;
+  }
+
+  /** Arm one writable event: it fires when the peer's credit is above zero and the socket can take more. */
+  requestWritable(): void {
+    if (this.#aborted || this.#phase === Phase.ENDED) return;
+    this.#backend.requestWritable();
+  }
+
+  /** Run `listener` if the exchange dies early (peer reset, connection lost). */
+  onAbort(listener: (reason: Error) => void): this {
+    if (this.#aborted) listener(this.#aborted);
+    else this.#abortListeners.push(listener);
+    return this;
+  }
+
+  /** Give up on the response: RST_STREAM on HTTP/2, connection close on HTTP/1. */
+  abort(): void {
+    if (this.#phase === Phase.ENDED && !this.#aborted) {
+      this.#backend.abort();
+      return;
+    }
+    this.#phase = Phase.ENDED;
+    this.#backend.abort();
+  }
+
+  #closedError(): SluiceError {
+    return new SluiceError(SluiceErrorCode.STREAM_CLOSED, `the exchange was aborted: ${this.#aborted?.message ?? 'closed'}`);
+  }
+
+  #onAbort(reason: Error): void {
+    if (this.#aborted) return;
+    this.#aborted = reason;
+    for (const l of this.#abortListeners.splice(0)) l(reason);
+  }
+
+  #assertBuilding(what: string): void {
+    if (this.#phase !== Phase.BUILDING) throw new SluiceError(SluiceErrorCode.HEADERS_SENT, `${what}() after finalizeHeaders()`);
+  }
+
+  #has(lowerName: string): boolean {
+    const h2 = this.protocol === 'h2';
+    return this.#fields.some(([n]) => (h2 ? n : n.toLowerCase()) === lowerName);
+  }
+
+  #add(lower: string, wireName: string, value: string | number): void {
+    let v = typeof value === 'number' ? String(value) : value;
+    if (typeof v !== 'string' || !FIELD_VALUE.test(v)) throw new SluiceError(SluiceErrorCode.INVALID_HEADER, `invalid value for header ${lower}`);
+    v = v.trim();
+    if (lower === 'content-length') {
+      if (!/^\d+$/.test(v)) throw new SluiceError(SluiceErrorCode.INVALID_HEADER, `content-length must be digits, got ${JSON.stringify(v)}`);
+      this.#declaredLength = Number(v);
+    } else if (lower === 'date') this.#hasDate = true;
+    else if (lower === 'server') this.#hasServer = true;
+    if (this.protocol === 'h2' && H2_DROPPED.has(lower)) return;
+    this.#fields.push([wireName, v]);
+  }
+}

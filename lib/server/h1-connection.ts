@@ -1,0 +1,319 @@
+/**
+ * One HTTP/1.1 connection: the parser pulled only while the current exchange
+ * can take more, requests answered strictly in order (pipelining), request
+ * bodies with back-pressure (a slow handler pauses the socket), keep-alive,
+ * 100-continue, the request timeouts, and graceful close.
+ * @module
+ */
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import { H1ParseError, RequestParser, type H1Limits, type RequestHead } from '../h1/request-parser.js';
+import { H1Response } from '../h1/response-writer.js';
+import { SluiceError, SluiceErrorCode } from '../errors.js';
+import { httpDate } from '../http/http-date.js';
+import { Request } from '../http/request.js';
+import { RequestBody, type HeaderList } from '../http/request-body.js';
+
+export interface H1Timeouts {
+  /** A request head must be complete this many ms after its first byte, else 408 and close (slowloris). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this many ms without a new request. */
+  keepAliveTimeoutMs: number;
+  /** A request body that stops arriving for this many ms ends the exchange with 408 (or a cut response) and a close. */
+  bodyIdleTimeoutMs: number;
+}
+
+export const DEFAULT_H1_TIMEOUTS: Readonly<H1Timeouts> = Object.freeze({
+  headersTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 5_000,
+  bodyIdleTimeoutMs: 30_000,
+});
+
+/** Body bytes queued for a handler that is not reading before we stop parsing (and so stop reading the socket). */
+const BODY_HIGH_WATER = 64 << 10;
+/** Unparsed bytes (pipelined requests) held before the socket is paused. */
+const PARSE_HIGH_WATER = 64 << 10;
+/** After a response that did not read its whole request body, this much of the rest is read and dropped to keep the connection; more closes it. */
+const MAX_DISCARD_BYTES = 1 << 20;
+
+export interface H1ConnectionOptions {
+  limits?: Partial<H1Limits>;
+  timeouts?: Partial<H1Timeouts>;
+  encrypted: boolean;
+  serverHeader: string | false;
+}
+
+export interface H1Hooks {
+  onRequest(request: Request, response: H1Response): void;
+}
+
+interface Exchange {
+  head: RequestHead;
+  body: RequestBody | null;
+  response: H1Response;
+  /** The parser has delivered the whole request (its 'end'). */
+  requestDone: boolean;
+  trailers: HeaderList | null;
+  continueSent: boolean;
+  discarded: number;
+}
+
+export class H1Connection {
+  readonly #socket: Socket;
+  readonly #parser: RequestParser;
+  readonly #options: H1ConnectionOptions;
+  readonly #timeouts: H1Timeouts;
+  readonly #hooks: H1Hooks;
+  #current: Exchange | null = null;
+  #closing = false;
+  #pulling = false;
+  #pullAgain = false;
+  #paused = false;
+  #timer: NodeJS.Timeout | null = null;
+  #timerKind: 'headers' | 'keepalive' | 'body' | null = null;
+
+  constructor(socket: Socket, initial: Buffer, options: H1ConnectionOptions, hooks: H1Hooks) {
+    this.#socket = socket;
+    this.#options = options;
+    this.#timeouts = { ...DEFAULT_H1_TIMEOUTS, ...options.timeouts };
+    this.#hooks = hooks;
+    this.#parser = new RequestParser(options.limits);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('close', () => this.#onClose());
+    socket.on('error', () => socket.destroy());
+    socket.on('end', () => {
+      // The client half-closed: finish what is in flight, then close our side.
+      if (!this.#current) socket.end();
+      else this.#closing = true;
+    });
+    this.#arm('headers');
+    if (initial.length > 0) this.#onData(initial);
+  }
+
+  /** No request in progress: closing now loses nothing. */
+  get idle(): boolean {
+    return this.#current === null;
+  }
+
+  /** Graceful close: finish the exchange in flight (telling the client the connection closes), then close. */
+  close(): void {
+    this.#closing = true;
+    if (!this.#current) this.#socket.end();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (!this.#current && this.#timerKind === 'keepalive') this.#arm('headers');
+    if (this.#current && !this.#current.requestDone) this.#arm('body');
+    this.#parser.push(chunk);
+    this.#pull();
+  }
+
+  /** Pull parser events while the current exchange can take them. Re-entrant calls are folded into one loop. */
+  #pull(): void {
+    if (this.#pulling) {
+      this.#pullAgain = true;
+      return;
+    }
+    this.#pulling = true;
+    try {
+      do {
+        this.#pullAgain = false;
+        this.#pullOnce();
+      } while (this.#pullAgain);
+    } finally {
+      this.#pulling = false;
+    }
+  }
+
+  #pullOnce(): void {
+    const socket = this.#socket;
+    while (!socket.destroyed && !socket.writableEnded) {
+      const ex = this.#current;
+      // Responses go out in request order: the next request waits for this response.
+      if (ex && ex.requestDone) break;
+      if (ex?.body && !ex.body.destroyed && ex.body.queuedBytes >= BODY_HIGH_WATER) break;
+      let ev;
+      try {
+        ev = this.#parser.next();
+      } catch (err) {
+        if (err instanceof H1ParseError) return this.#parseError(err);
+        throw err;
+      }
+      if (ev === null) break;
+      if (ev.type === 'head') this.#startExchange(ev.head);
+      else if (!ex) continue; // the exchange already ended (its connection is closing)
+      else if (ev.type === 'body') this.#onBody(ex, ev.chunk);
+      else if (ev.type === 'trailers') ex.trailers = ev.trailers;
+      else this.#endRequest(ex);
+    }
+    this.#flowControlSocket();
+  }
+
+  /** Pause reading while we hold enough unprocessed bytes; resume when the handler catches up. */
+  #flowControlSocket(): void {
+    const ex = this.#current;
+    const bodyFull = !!ex?.body && !ex.body.destroyed && ex.body.queuedBytes >= BODY_HIGH_WATER;
+    const waiting = !!ex && ex.requestDone;
+    const shouldPause = this.#parser.buffered >= PARSE_HIGH_WATER || bodyFull || (waiting && this.#parser.buffered > 0);
+    if (shouldPause && !this.#paused) {
+      this.#paused = true;
+      this.#socket.pause();
+    } else if (!shouldPause && this.#paused) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
+  }
+
+  #startExchange(head: RequestHead): void {
+    const hasBody = head.chunked || (head.contentLength ?? 0) > 0;
+    const response: H1Response = new H1Response({
+      socket: this.#socket,
+      versionMinor: head.versionMinor,
+      keepAlive: head.keepAlive && !this.#closing,
+      head: head.method === 'HEAD',
+      done: (reusable) => this.#responseDone(ex, reusable),
+    });
+    const ex: Exchange = { head, body: null, response, requestDone: false, trailers: null, continueSent: false, discarded: 0 };
+    if (hasBody) {
+      ex.body = new RequestBody({
+        consumed: () => {
+          if (ex.body!.queuedBytes < BODY_HIGH_WATER) this.#pull();
+        },
+        discarded: () => this.#pull(),
+        started: () => {
+          if (head.expectContinue && !ex.continueSent && !response.finished) {
+            ex.continueSent = true;
+            this.#socket.write(`HTTP/1.1 100 Continue\r\n\r\n`);
+          }
+        },
+      });
+    }
+    this.#current = ex;
+    this.#arm(hasBody ? 'body' : null);
+    const request = new Request({
+      method: head.method,
+      scheme: head.scheme ?? (this.#options.encrypted ? 'https' : 'http'),
+      authority: head.authority ?? '',
+      path: head.path,
+      httpVersion: head.versionMinor === 1 ? '1.1' : '1.0',
+      headers: head.headers,
+      upgradeProtocol: head.upgrade,
+      body: ex.body,
+      remoteAddress: this.#socket.remoteAddress,
+      remotePort: this.#socket.remotePort,
+      encrypted: this.#options.encrypted,
+    });
+    this.#hooks.onRequest(request, response);
+  }
+
+  #onBody(ex: Exchange, chunk: Buffer): void {
+    if (ex.body && !ex.body.destroyed && !ex.response.finished) return ex.body.enqueue(chunk);
+    ex.discarded += chunk.length;
+    if (ex.discarded > MAX_DISCARD_BYTES) this.#socket.destroy();
+  }
+
+  #endRequest(ex: Exchange): void {
+    ex.requestDone = true;
+    ex.body?.finish(ex.trailers);
+    this.#arm(null);
+    if (ex.response.finished) this.#next(ex);
+  }
+
+  #responseDone(ex: Exchange, reusable: boolean): void {
+    if (this.#current !== ex) return;
+    const abandonedContinue = ex.head.expectContinue && !ex.continueSent && !ex.requestDone;
+    if (!reusable || this.#closing || abandonedContinue) {
+      // The client may never send a body it was not asked for; closing is the only safe end (RFC 9110 §10.1.1).
+      this.#current = null;
+      this.#arm(null);
+      this.#socket.end();
+      return;
+    }
+    if (ex.requestDone) this.#next(ex);
+    else {
+      // The handler answered without reading all of the body: drop the rest as it comes, then go on.
+      ex.body?.destroy();
+      queueMicrotask(() => this.#pull());
+    }
+  }
+
+  /** The exchange is complete on both sides: go on with the next (maybe pipelined) request. */
+  #next(ex: Exchange): void {
+    if (this.#current !== ex) return;
+    this.#current = null;
+    if (this.#closing) {
+      this.#socket.end();
+      return;
+    }
+    this.#arm(this.#parser.buffered > 0 ? 'headers' : 'keepalive');
+    // Not synchronously: a pipelined burst answered by synchronous handlers must not recurse.
+    setImmediate(() => this.#pull());
+  }
+
+  #parseError(err: H1ParseError): void {
+    const ex = this.#current;
+    if (ex && !ex.requestDone) {
+      // The body of the request in progress is malformed: its reader gets the error, and the connection closes after the response.
+      this.#closing = true;
+      ex.requestDone = true;
+      ex.body?.fail(err);
+      this.#arm(null);
+      return;
+    }
+    this.#sendError(err.status, err.message);
+  }
+
+  /** Answer with an error status and close (every parse error ends the connection: the framing is lost). */
+  #sendError(status: number, message: string): void {
+    this.#arm(null);
+    this.#current = null;
+    const body = `${status} ${STATUS_CODES[status] ?? ''}: ${message}\n`;
+    const server = this.#options.serverHeader === false ? '' : `Server: ${this.#options.serverHeader}\r\n`;
+    this.#socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nDate: ${httpDate()}\r\n${server}Connection: close\r\n\r\n${body}`,
+    );
+    setTimeout(() => this.#socket.destroy(), 2000).unref();
+  }
+
+  #arm(kind: 'headers' | 'keepalive' | 'body' | null): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerKind = kind;
+    if (kind === null) return;
+    const ms = kind === 'headers' ? this.#timeouts.headersTimeoutMs : kind === 'keepalive' ? this.#timeouts.keepAliveTimeoutMs : this.#timeouts.bodyIdleTimeoutMs;
+    this.#timer = setTimeout(() => this.#onTimeout(kind), ms);
+    this.#timer.unref();
+  }
+
+  #onTimeout(kind: 'headers' | 'keepalive' | 'body'): void {
+    this.#timer = null;
+    if (kind === 'keepalive') return void this.#socket.end();
+    if (kind === 'headers') {
+      // Nothing of a request yet: just close; part of one: tell the client why.
+      if (this.#parser.buffered === 0) return void this.#socket.destroy();
+      return this.#sendError(408, 'request headers not received in time');
+    }
+    const ex = this.#current;
+    if (!ex) return;
+    const err = new SluiceError(SluiceErrorCode.STREAM_CLOSED, 'request body timed out');
+    this.#closing = true;
+    ex.requestDone = true;
+    ex.body?.fail(err);
+    const headSent = ex.response.headSent;
+    ex.response.connectionLost(err);
+    if (!headSent) this.#sendError(408, 'request body not received in time');
+    else this.#socket.destroy();
+  }
+
+  #onClose(): void {
+    this.#arm(null);
+    const ex = this.#current;
+    this.#current = null;
+    if (ex) {
+      const err = new SluiceError(SluiceErrorCode.STREAM_CLOSED, 'the connection closed');
+      if (!ex.requestDone) ex.body?.fail(err);
+      ex.response.connectionLost(err);
+    }
+  }
+}

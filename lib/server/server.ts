@@ -1,0 +1,229 @@
+/**
+ * The programmatic server: listeners (cleartext with protocol sniffing, TLS
+ * with ALPN), connection bookkeeping, handler dispatch through the unified
+ * write API, and graceful shutdown.
+ * @module
+ */
+import net, { type AddressInfo, type Socket } from 'node:net';
+import tls from 'node:tls';
+import { isStreamClosed } from '../errors.js';
+import { CLIENT_PREFACE } from '../h2/frame/constants.js';
+import type { H2Limits } from '../h2/limits.js';
+import type { H2Session } from '../h2/session.js';
+import type { H2Stream } from '../h2/stream.js';
+import { Request } from '../http/request.js';
+import { Transaction, type TransactionOptions } from '../http/transaction.js';
+import type { H1Limits } from '../h1/request-parser.js';
+import type { H1Response } from '../h1/response-writer.js';
+import { H1Connection, type H1Timeouts } from './h1-connection.js';
+import { serveH2 } from './h2-connection.js';
+
+export type Handler = (tx: Transaction) => void | Promise<void>;
+
+export interface TlsOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+export interface ServerOptions {
+  /** Answers every request through the unified write API. */
+  handler: Handler;
+  /** Serve TLS (ALPN `h2`, then `http/1.1`) instead of cleartext. */
+  tls?: TlsOptions;
+  /** HTTP/2 limits (see lib/h2/limits.ts for names, defaults and reasons). */
+  h2?: Partial<H2Limits>;
+  /** HTTP/1.1 parser limits (lib/h1/limits.ts) and timeouts (lib/server/h1-connection.ts). */
+  h1?: Partial<H1Limits> & Partial<H1Timeouts>;
+  /** Advertise RFC 8441 extended CONNECT (WebSocket over HTTP/2). */
+  enableConnectProtocol?: boolean;
+  /** Automatic response headers (Date, Server, per-vhost extras). */
+  response?: TransactionOptions;
+  /** A cleartext connection must show its first bytes within this many ms (default 10 s), or it is closed. */
+  sniffTimeoutMs?: number;
+  /** Errors that are not the peer's fault (handler exceptions, bugs). Default: console.error. */
+  onError?: (err: Error, tx?: Transaction) => void;
+}
+
+interface Conn {
+  socket: Socket;
+  h2: H2Session | null;
+  h1: H1Connection | null;
+}
+
+export class SluiceServer {
+  readonly #options: ServerOptions;
+  readonly #listener: net.Server;
+  readonly #conns = new Set<Conn>();
+  #closing = false;
+
+  constructor(options: ServerOptions) {
+    this.#options = options;
+    if (options.tls) {
+      this.#listener = tls.createServer({ cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => this.#onTls(socket));
+    } else {
+      this.#listener = net.createServer((socket) => this.#onCleartext(socket));
+    }
+  }
+
+  /** Start listening; resolves with the bound address (port 0 picks a free one). */
+  listen(port = 7681, host = '127.0.0.1'): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.#listener.once('error', reject);
+      this.#listener.listen(port, host, () => {
+        this.#listener.off('error', reject);
+        resolve(this.#listener.address() as AddressInfo);
+      });
+    });
+  }
+
+  address(): AddressInfo {
+    return this.#listener.address() as AddressInfo;
+  }
+
+  /** Connections currently open. */
+  get connections(): number {
+    return this.#conns.size;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, send GOAWAY on HTTP/2 and let in-flight
+   * streams finish, then force-close whatever is left after `timeoutMs`.
+   */
+  close(timeoutMs = 10_000): Promise<void> {
+    this.#closing = true;
+    const closed = new Promise<void>((resolve) => this.#listener.close(() => resolve()));
+    for (const c of this.#conns) {
+      if (c.h2) c.h2.close();
+      else if (c.h1) c.h1.close();
+      else c.socket.destroy();
+    }
+    const force = setTimeout(() => {
+      for (const c of this.#conns) c.socket.destroy();
+    }, timeoutMs);
+    force.unref();
+    return closed.finally(() => clearTimeout(force));
+  }
+
+  #track(socket: Socket): Conn {
+    const conn: Conn = { socket, h2: null, h1: null };
+    this.#conns.add(conn);
+    socket.once('close', () => this.#conns.delete(conn));
+    return conn;
+  }
+
+  #onTls(socket: tls.TLSSocket): void {
+    const conn = this.#track(socket);
+    if (socket.alpnProtocol === 'h2') conn.h2 = this.#startH2(socket, Buffer.alloc(0));
+    else this.#startH1(conn, Buffer.alloc(0));
+  }
+
+  /** Cleartext: the client preface (prior knowledge, RFC 9113 §3.3) means HTTP/2, anything else HTTP/1.1. */
+  #onCleartext(socket: Socket): void {
+    const conn = this.#track(socket);
+    let buffered: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), this.#options.sniffTimeoutMs ?? 10_000);
+    timer.unref();
+    const onData = (chunk: Buffer): void => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      const n = Math.min(buffered.length, CLIENT_PREFACE.length);
+      const isPrefacePrefix = buffered.subarray(0, n).equals(CLIENT_PREFACE.subarray(0, n));
+      if (isPrefacePrefix && n < CLIENT_PREFACE.length) return; // need more bytes to decide
+      const kind = isPrefacePrefix ? 'h2' : classifyFirstLine(buffered);
+      if (kind === 'undecided') return;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      if (kind === 'h2') conn.h2 = this.#startH2(socket, buffered);
+      else if (kind === 'h1') this.#startH1(conn, buffered);
+      else socket.destroy(); // neither HTTP/1.x nor the HTTP/2 preface (RFC 9113 §3.4): nothing sensible to answer
+    };
+    socket.on('data', onData);
+    socket.on('error', () => socket.destroy());
+  }
+
+  #startH2(socket: Socket, initial: Buffer): H2Session {
+    const session = serveH2(
+      socket,
+      initial,
+      { limits: this.#options.h2 ?? {}, enableConnectProtocol: this.#options.enableConnectProtocol ?? false },
+      { onRequest: (stream, sock) => this.#dispatchH2(stream, sock), onError: (err) => this.#reportError(err) },
+    );
+    if (this.#closing) session.close();
+    return session;
+  }
+
+  #startH1(conn: Conn, initial: Buffer): void {
+    const o = this.#options;
+    conn.h1 = new H1Connection(
+      conn.socket,
+      initial,
+      { limits: o.h1 ?? {}, timeouts: o.h1 ?? {}, encrypted: conn.socket instanceof tls.TLSSocket, serverHeader: o.response?.server ?? 'sluice' },
+      { onRequest: (request, response) => this.#dispatchH1(request, response) },
+    );
+    if (this.#closing) conn.h1.close();
+  }
+
+  #dispatchH1(request: Request, response: H1Response): void {
+    this.#run(new Transaction(request, response, this.#options.response));
+  }
+
+  #dispatchH2(stream: H2Stream, socket: Socket): void {
+    const r = stream.request;
+    const request = new Request({
+      method: r.method,
+      scheme: r.scheme,
+      authority: r.authority,
+      path: r.path,
+      httpVersion: '2',
+      headers: r.headers,
+      upgradeProtocol: r.protocol,
+      body: stream.body,
+      remoteAddress: socket.remoteAddress,
+      remotePort: socket.remotePort,
+      encrypted: socket instanceof tls.TLSSocket,
+    });
+    this.#run(new Transaction(request, stream, this.#options.response));
+  }
+
+  #run(tx: Transaction): void {
+    try {
+      const result = this.#options.handler(tx);
+      if (result && typeof result.then === 'function') result.then(undefined, (err: unknown) => this.#handlerFailed(tx, err));
+    } catch (err) {
+      this.#handlerFailed(tx, err);
+    }
+  }
+
+  /** A handler threw: 500 if nothing was sent yet, otherwise the response is cut (it cannot be fixed). */
+  #handlerFailed(tx: Transaction, err: unknown): void {
+    if (isStreamClosed(err) || tx.aborted) return;
+    this.#reportError(err instanceof Error ? err : new Error(String(err)), tx);
+    if (!tx.headersSent) tx.clearHeaders().respond(500, { 'content-type': 'text/plain; charset=utf-8' }, 'Internal Server Error\n').catch(() => {});
+    else tx.abort();
+  }
+
+  #reportError(err: Error, tx?: Transaction): void {
+    if (this.#options.onError) this.#options.onError(err, tx);
+    else console.error(`sluice: ${tx ? `${tx.request.method} ${tx.request.path}: ` : ''}${err.stack ?? err.message}`);
+  }
+}
+
+/** Longest first line the sniffer waits for before leaving the verdict (414, 400) to the HTTP/1 parser. */
+const SNIFF_LINE_MAX = 16 * 1024;
+const HTTP1_LINE_END = /HTTP\/\d\.\d\r?$/;
+
+/**
+ * What a cleartext connection speaks, judged from its first line: a line that
+ * ends in `HTTP/d.d` is HTTP/1 (the parser answers its errors, 505 included);
+ * a complete line that does not is neither protocol, such as a broken h2 preface.
+ */
+function classifyFirstLine(buffered: Buffer): 'h1' | 'neither' | 'undecided' {
+  let start = 0; // empty lines before the request line are the parser's to allow or refuse (RFC 9112 §2.2)
+  while (start < buffered.length && (buffered[start] === 0x0d || buffered[start] === 0x0a)) start++;
+  const lf = buffered.indexOf(0x0a, start);
+  if (lf === -1) return buffered.length > SNIFF_LINE_MAX ? 'h1' : 'undecided';
+  return HTTP1_LINE_END.test(buffered.toString('latin1', start, lf)) ? 'h1' : 'neither';
+}
+
+export function createServer(options: ServerOptions): SluiceServer {
+  return new SluiceServer(options);
+}
