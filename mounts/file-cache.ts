@@ -1,0 +1,110 @@
+/**
+ * Small hot files kept in memory, revalidated by stat: an entry is served only
+ * while the file's identity (inode, size, mtime, ctime) is what it was when
+ * read, so an edited or replaced file is read again. Bounded by two named
+ * limits (see limits.ts); least recently used entries are evicted first.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+
+/** What the cache compares to decide whether an entry is still the file on disk. */
+export interface FileIdentity {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+interface Entry {
+  id: FileIdentity;
+  data: Buffer;
+}
+
+export interface FileCacheLimits {
+  /** Largest file kept (bytes). */
+  maxFileBytes: number;
+  /** Total bytes kept. */
+  maxTotalBytes: number;
+}
+
+function sameFile(a: FileIdentity, b: FileIdentity): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
+export class FileCache {
+  readonly #limits: FileCacheLimits;
+  /** Map order is recency order: the first entry is the least recently used. */
+  readonly #entries = new Map<string, Entry>();
+  #bytes = 0;
+  #hits = 0;
+
+  constructor(limits: FileCacheLimits) {
+    this.#limits = limits;
+  }
+
+  /** Bytes held now. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Files held now. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Reads answered from memory so far. */
+  get hits(): number {
+    return this.#hits;
+  }
+
+  /** Whether a file of this size may be cached at all. */
+  fits(size: number): boolean {
+    return size <= this.#limits.maxFileBytes && size <= this.#limits.maxTotalBytes;
+  }
+
+  /** The cached bytes of `path` if they are still the file `stat` describes. */
+  get(path: string, stat: FileIdentity): Buffer | null {
+    const e = this.#entries.get(path);
+    if (!e) return null;
+    this.#entries.delete(path);
+    if (!sameFile(e.id, stat)) {
+      this.#bytes -= e.data.length;
+      return null;
+    }
+    this.#entries.set(path, e); // most recently used now
+    this.#hits++;
+    return e.data;
+  }
+
+  /** Keep `data` for `path` (if it fits), evicting least recently used entries to stay under the total. */
+  set(path: string, stat: FileIdentity, data: Buffer): void {
+    const old = this.#entries.get(path);
+    if (old) {
+      this.#entries.delete(path);
+      this.#bytes -= old.data.length;
+    }
+    if (!this.fits(data.length)) return;
+    for (const [key, e] of this.#entries) {
+      if (this.#bytes + data.length <= this.#limits.maxTotalBytes) break;
+      this.#entries.delete(key);
+      this.#bytes -= e.data.length;
+    }
+    this.#entries.set(path, { id: { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs }, data });
+    this.#bytes += data.length;
+  }
+
+  /**
+   * The whole content of a small file: from memory when still valid, else read
+   * and kept. Null when the file does not fit or changed size while being read
+   * (the caller streams it instead).
+   */
+  async read(path: string, stat: FileIdentity): Promise<Buffer | null> {
+    if (!this.fits(stat.size)) return null;
+    const hit = this.get(path, stat);
+    if (hit) return hit;
+    const data = await readFile(path);
+    if (data.length !== stat.size) return null;
+    this.set(path, stat, data);
+    return data;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The named limits of the mounts, each with its default and the reason for it.
+ * A MountContext may override any of them (tests cross every one).
+ * @module
+ */
+
+export interface MountLimits {
+  /**
+   * Largest file kept whole in the in-memory file cache (default 64 KiB).
+   * Small hot files (pages, icons, scripts) are where open+read dominates; larger
+   * files stream from disk chunk by chunk, so caching them saves little and costs a lot.
+   */
+  fileCacheMaxFileBytes: number;
+  /**
+   * Total bytes the file cache may hold across all files of one mount handler (default 8 MiB).
+   * Bounds the cache's memory whatever the site's size; least recently used files go first.
+   */
+  fileCacheMaxBytes: number;
+  /**
+   * Most byte ranges honoured in one Range header (default 32). More is ignored (the whole
+   * file is sent, RFC 9110 §14.2 allows it): many tiny ranges cost far more than the file.
+   */
+  maxRanges: number;
+  /**
+   * Smallest file read per write (default 16 KiB): even with no or little h2 credit a read
+   * of this size is worth its syscall; the write then waits for credit before the next read.
+   */
+  readChunkMinBytes: number;
+  /**
+   * Largest file read per write (default 256 KiB): what one response holds in memory at once,
+   * however much credit the peer grants (or on HTTP/1, where credit is unlimited).
+   */
+  readChunkMaxBytes: number;
+}
+
+export const DEFAULT_MOUNT_LIMITS: Readonly<MountLimits> = Object.freeze({
+  fileCacheMaxFileBytes: 64 * 1024,
+  fileCacheMaxBytes: 8 * 1024 * 1024,
+  maxRanges: 32,
+  readChunkMinBytes: 16 * 1024,
+  readChunkMaxBytes: 256 * 1024,
+});
+
+/**
+ * Default upstream response-headers timeout of a proxy mount, in ms (`proxy-timeout-ms`, 30 s):
+ * long enough for slow backends, short enough that a dead one becomes a 504 instead of a hang.
+ */
+export const DEFAULT_PROXY_TIMEOUT_MS = 30_000;
