@@ -31,6 +31,8 @@ export const SluiceErrorCode = {
   INVALID_WRITE_MODE: 'SLUICE_ERR_INVALID_WRITE_MODE',
   /** Invalid server or mount configuration. */
   CONFIG: 'SLUICE_ERR_CONFIG',
+  /** tunnel() on a request that asked for no upgrade (HTTP/1.1 Upgrade or RFC 8441 extended CONNECT). */
+  NOT_UPGRADABLE: 'SLUICE_ERR_NOT_UPGRADABLE',
 } as const;
 export type SluiceErrorCode = (typeof SluiceErrorCode)[keyof typeof SluiceErrorCode];
 

@@ -3,8 +3,8 @@
  * server unless the peer has granted credit for it.
  * @module
  */
-export { createServer, SluiceServer, type Handler, type ServerOptions, type TlsOptions } from './server/server.js';
-export { Transaction, type ResponseBackend, type TransactionOptions } from './http/transaction.js';
+export { createServer, SluiceServer, type Handler, type ServerOptions, type TlsOptions, type VhostOptions } from './server/server.js';
+export { Transaction, type Framer, type ResponseBackend, type TransactionOptions } from './http/transaction.js';
 export { Request, type HttpVersion } from './http/request.js';
 export { RequestBody, type HeaderList } from './http/request-body.js';
 export { Token, tokenName, tokenCanonicalName, tokenOf } from './http/tokens.js';

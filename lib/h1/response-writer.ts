@@ -15,6 +15,22 @@ import type { ResponseBackend } from '../http/transaction.js';
 
 const CRLF = Buffer.from('\r\n');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+const CRLF_LAST_CHUNK = Buffer.concat([CRLF, LAST_CHUNK]);
+/** Pieces of a response up to this many octets are joined and written at once (one syscall); larger ones go out as one corked writev. */
+const JOIN_MAX = 16 << 10;
+
+function writeAll(socket: Socket, head: Buffer | null, parts: Buffer[]): boolean {
+  if (head) parts.unshift(head);
+  if (parts.length === 1) return socket.write(parts[0]!);
+  let total = 0;
+  for (const p of parts) total += p.length;
+  if (total <= JOIN_MAX) return socket.write(Buffer.concat(parts, total));
+  socket.cork();
+  let ok = true;
+  for (const p of parts) ok = socket.write(p);
+  socket.uncork();
+  return ok;
+}
 
 export interface H1ResponseContext {
   socket: Socket;
@@ -25,6 +41,8 @@ export interface H1ResponseContext {
   head: boolean;
   /** Called once the response is complete; `reusable` says whether the connection may carry another request. */
   done(reusable: boolean): void;
+  /** Called when the head goes out; `tunnel` when it was a 101 that hands the connection to another protocol. */
+  headSent?(tunnel: boolean): void;
 }
 
 export class H1Response implements ResponseBackend {
@@ -38,6 +56,7 @@ export class H1Response implements ResponseBackend {
   #aborted = false;
   #writableArmed = false;
   #headSent = false;
+  #pendingHead: Buffer | null = null;
 
   constructor(ctx: H1ResponseContext) {
     this.#ctx = ctx;
@@ -83,8 +102,25 @@ export class H1Response implements ResponseBackend {
     if (this.#closeAfter) out += 'Connection: close\r\n';
     else if (versionMinor === 0) out += 'Connection: keep-alive\r\n';
     out += '\r\n';
-    if (!socket.destroyed && !socket.writableEnded) socket.write(Buffer.from(out, 'latin1'));
+    if (!socket.destroyed && !socket.writableEnded) {
+      // A head with a body to follow waits for the body's first write of this tick: a small response leaves in one write.
+      if (endStream) socket.write(Buffer.from(out, 'latin1'));
+      else this.#holdHead(Buffer.from(out, 'latin1'));
+    }
+    this.#ctx.headSent?.(false);
     if (endStream) this.#finish();
+  }
+
+  /** 101 Switching Protocols (RFC 9110 §15.2.2): from here on the body is the tunnel's raw bytes, and ending it closes the connection. */
+  startTunnel(fields: HeaderList): void {
+    const { socket } = this.#ctx;
+    this.#headSent = true;
+    this.#closeAfter = true;
+    let out = 'HTTP/1.1 101 Switching Protocols\r\n';
+    for (const [name, value] of fields) if (name.toLowerCase() !== 'connection') out += `${name}: ${value}\r\n`;
+    out += 'Connection: Upgrade\r\n\r\n';
+    if (!socket.destroyed && !socket.writableEnded) socket.write(Buffer.from(out, 'latin1'));
+    this.#ctx.headSent?.(true);
   }
 
   sendData(data: Buffer, end: boolean): Promise<void> {
@@ -94,14 +130,12 @@ export class H1Response implements ResponseBackend {
       if (end) this.#finish();
       return Promise.resolve();
     }
+    const head = this.#takeHead();
     let ok = true;
-    if (this.#chunked) {
-      if (data.length > 0) {
-        socket.write(`${data.length.toString(16)}\r\n`, 'latin1');
-        socket.write(data);
-        ok = socket.write(end ? Buffer.concat([CRLF, LAST_CHUNK]) : CRLF);
-      } else if (end) ok = socket.write(LAST_CHUNK);
-    } else if (data.length > 0) ok = socket.write(data);
+    if (this.#chunked && data.length > 0) ok = writeAll(socket, head, [Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1'), data, end ? CRLF_LAST_CHUNK : CRLF]);
+    else if (this.#chunked && end) ok = writeAll(socket, head, [LAST_CHUNK]);
+    else if (data.length > 0) ok = writeAll(socket, head, [data]);
+    else if (head) ok = socket.write(head);
     if (end) this.#finish();
     if (ok || end) return Promise.resolve();
     return this.#drained();
@@ -149,6 +183,22 @@ export class H1Response implements ResponseBackend {
       socket.once('drain', onDrain);
       socket.once('close', onClose);
     });
+  }
+
+  /** Hold the head until the body's first write (see sendHead); written alone at the end of the tick if none comes. */
+  #holdHead(head: Buffer): void {
+    this.#pendingHead = head;
+    queueMicrotask(() => {
+      const held = this.#takeHead();
+      const { socket } = this.#ctx;
+      if (held && !socket.destroyed && !socket.writableEnded) socket.write(held);
+    });
+  }
+
+  #takeHead(): Buffer | null {
+    const head = this.#pendingHead;
+    this.#pendingHead = null;
+    return head;
   }
 
   #finish(): void {

@@ -29,7 +29,16 @@ export interface ResponseBackend {
   onAbort: ((reason: Error) => void) | null;
   /** Give up on the response (RST_STREAM on h2, close the connection on h1). */
   abort(): void;
+  /**
+   * HTTP/1.1 only: answer `101 Switching Protocols` with `fields` and hand the
+   * connection to the tunnel: later sendData() writes raw bytes and the request
+   * body carries the peer's raw bytes. (HTTP/2 tunnels are ordinary streams.)
+   */
+  startTunnel?(fields: HeaderList): void;
 }
+
+/** Turns a message into wire frames for a tunnel's protocol (the WebSocket layer installs RFC 6455 framing). */
+export type Framer = (data: Buffer, mode: WriteMode) => Buffer | Buffer[];
 
 export interface TransactionOptions {
   /** Add `Date` unless the handler set it (default true). */
@@ -38,6 +47,8 @@ export interface TransactionOptions {
   server?: string | false;
   /** Extra headers every response of the vhost carries (lws per-vhost headers). */
   headers?: HeaderList;
+  /** The name of the vhost answering (tx.vhost). */
+  vhost?: string;
 }
 
 const enum Phase {
@@ -70,6 +81,8 @@ export class Transaction {
   #noBody = false;
   #aborted: Error | null = null;
   #writableListener: (() => void) | null = null;
+  #tunnel = false;
+  #framer: Framer | null = null;
   #abortListeners: Array<(reason: Error) => void> = [];
 
   constructor(request: Request, backend: ResponseBackend, options: TransactionOptions = {}) {
@@ -83,6 +96,16 @@ export class Transaction {
   /** A short unique id for logs and `x-request-id`. */
   get id(): string {
     return (this.#id ??= `${process.pid.toString(36)}-${(nextId++).toString(36)}`);
+  }
+
+  /** The vhost answering this request ('' when the server has none). */
+  get vhost(): string {
+    return this.#options.vhost ?? '';
+  }
+
+  /** Whether tunnel() accepted an upgrade: the body is now the tunnel's bytes both ways. */
+  get tunneled(): boolean {
+    return this.#tunnel;
   }
 
   get protocol(): 'h1' | 'h2' {
@@ -169,15 +192,54 @@ export class Transaction {
   }
 
   /**
+   * Accept the upgrade the request asked for and turn the exchange into a
+   * tunnel: `101 Switching Protocols` with `fields` on HTTP/1.1, `200` on an
+   * RFC 8441 extended CONNECT stream. From then on `request.body` yields the
+   * peer's raw bytes, `write()` sends raw bytes (on HTTP/2 never past credit),
+   * message modes (TEXT, BINARY, PING…) go through the framer, and `end()`
+   * closes the tunnel.
+   */
+  tunnel(fields: Record<string, string | number> | HeaderList = {}): this {
+    this.#assertBuilding('tunnel');
+    if (!this.request.upgradeProtocol) {
+      throw new SluiceError(SluiceErrorCode.NOT_UPGRADABLE, 'tunnel() needs a request that asks for an upgrade (HTTP/1.1 Upgrade, or CONNECT with :protocol on HTTP/2)');
+    }
+    if (this.protocol === 'h2') {
+      this.status(200).headers(fields);
+      this.#tunnel = true;
+      return this.finalizeHeaders();
+    }
+    if (!this.#backend.startTunnel) throw new SluiceError(SluiceErrorCode.NOT_UPGRADABLE, 'this transport cannot switch protocols');
+    this.headers(fields);
+    this.#tunnel = true;
+    this.#phase = Phase.SENT;
+    if (!this.#aborted) this.#backend.startTunnel(this.#fields);
+    return this;
+  }
+
+  /** Install the framer that message write modes (TEXT, BINARY, CONTINUATION, PING, PONG, CLOSE) go through. */
+  useFramer(framer: Framer): this {
+    this.#framer = framer;
+    return this;
+  }
+
+  /**
    * Write body bytes (`WriteMode.HTTP`) or the last of them (`WriteMode.HTTP_FINAL`, may be empty).
    * Resolves when the bytes are handed to the socket; on HTTP/2 never past the peer's credit,
    * so a write larger than `peerWriteAllowance()` waits for WINDOW_UPDATE.
    */
   write(data: Buffer | string, mode: WriteMode = WriteMode.HTTP): Promise<void> {
+    let buf = typeof data === 'string' ? Buffer.from(data) : data;
     if (mode !== WriteMode.HTTP && mode !== WriteMode.HTTP_FINAL) {
-      return Promise.reject(new SluiceError(SluiceErrorCode.INVALID_WRITE_MODE, `write mode ${mode} needs an upgraded (WebSocket) transaction`));
+      if (!this.#tunnel || !this.#framer) {
+        return Promise.reject(new SluiceError(SluiceErrorCode.INVALID_WRITE_MODE, `write mode ${mode} needs a tunnel (tunnel()) with a framer (useFramer())`));
+      }
+      if (this.#phase !== Phase.SENT) return Promise.reject(new SluiceError(SluiceErrorCode.RESPONSE_ENDED, 'write() after the tunnel closed'));
+      if (this.#aborted) return Promise.reject(this.#closedError());
+      const framed = this.#framer(buf, mode);
+      buf = Array.isArray(framed) ? Buffer.concat(framed) : framed;
+      mode = WriteMode.HTTP;
     }
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
     const end = mode === WriteMode.HTTP_FINAL;
     if (this.#phase === Phase.BUILDING) return Promise.reject(new SluiceError(SluiceErrorCode.HEADERS_NOT_SENT, 'write() before finalizeHeaders()'));
     if (this.#phase === Phase.ENDED) {

@@ -56,6 +56,10 @@ interface Exchange {
   trailers: HeaderList | null;
   continueSent: boolean;
   discarded: number;
+  /** The request asked for an upgrade (and has no body): its body stays open in case the handler accepts a tunnel. */
+  upgradable: boolean;
+  /** The handler started reading the body. */
+  bodyRead: boolean;
 }
 
 export class H1Connection {
@@ -65,6 +69,8 @@ export class H1Connection {
   readonly #timeouts: H1Timeouts;
   readonly #hooks: H1Hooks;
   #current: Exchange | null = null;
+  /** The exchange that switched protocols: every later socket byte is its body. */
+  #tunnel: Exchange | null = null;
   #closing = false;
   #pulling = false;
   #pullAgain = false;
@@ -83,6 +89,7 @@ export class H1Connection {
     socket.on('close', () => this.#onClose());
     socket.on('error', () => socket.destroy());
     socket.on('end', () => {
+      if (this.#tunnel) return void this.#tunnel.body?.finish();
       // The client half-closed: finish what is in flight, then close our side.
       if (!this.#current) socket.end();
       else this.#closing = true;
@@ -103,6 +110,10 @@ export class H1Connection {
   }
 
   #onData(chunk: Buffer): void {
+    if (this.#tunnel) {
+      this.#tunnel.body?.enqueue(chunk);
+      return this.#flowControlTunnel();
+    }
     if (!this.#current && this.#timerKind === 'keepalive') this.#arm('headers');
     if (this.#current && !this.#current.requestDone) this.#arm('body');
     this.#parser.push(chunk);
@@ -173,12 +184,15 @@ export class H1Connection {
       keepAlive: head.keepAlive && !this.#closing,
       head: head.method === 'HEAD',
       done: (reusable) => this.#responseDone(ex, reusable),
+      headSent: (tunnel) => this.#headSent(ex, tunnel),
     });
-    const ex: Exchange = { head, body: null, response, requestDone: false, trailers: null, continueSent: false, discarded: 0 };
-    if (hasBody) {
+    const upgradable = head.upgrade !== null && !hasBody;
+    const ex: Exchange = { head, body: null, response, requestDone: false, trailers: null, continueSent: false, discarded: 0, upgradable, bodyRead: false };
+    if (hasBody || upgradable) {
       ex.body = new RequestBody({
         consumed: () => {
-          if (ex.body!.queuedBytes < BODY_HIGH_WATER) this.#pull();
+          if (this.#tunnel === ex) this.#flowControlTunnel();
+          else if (ex.body!.queuedBytes < BODY_HIGH_WATER) this.#pull();
         },
         discarded: () => this.#pull(),
         started: () => {
@@ -186,6 +200,9 @@ export class H1Connection {
             ex.continueSent = true;
             this.#socket.write(`HTTP/1.1 100 Continue\r\n\r\n`);
           }
+          // Reading an upgrade request's body before accepting a tunnel reads the HTTP body, which is empty.
+          ex.bodyRead = true;
+          if (ex.upgradable && !response.headSent && ex.requestDone) ex.body!.finish();
         },
       });
     }
@@ -215,9 +232,34 @@ export class H1Connection {
 
   #endRequest(ex: Exchange): void {
     ex.requestDone = true;
-    ex.body?.finish(ex.trailers);
+    if (!ex.upgradable) ex.body?.finish(ex.trailers); // an upgrade's body ends when its response is not a tunnel
+    else if ((ex.response.headSent || ex.bodyRead) && this.#tunnel !== ex) ex.body?.finish();
     this.#arm(null);
     if (ex.response.finished) this.#next(ex);
+  }
+
+  /** The response head went out: a 101 turns the connection into a tunnel; anything else ends an upgrade request's (empty) body. */
+  #headSent(ex: Exchange, tunnel: boolean): void {
+    if (!tunnel) {
+      if (ex.upgradable && ex.requestDone) ex.body?.finish();
+      return;
+    }
+    this.#tunnel = ex;
+    this.#arm(null);
+    const rest = this.#parser.takeRemaining();
+    if (rest.length > 0) ex.body?.enqueue(rest);
+    this.#flowControlTunnel();
+  }
+
+  /** A tunnel's reader sets the pace: the socket pauses while its unread bytes are above the high-water mark. */
+  #flowControlTunnel(): void {
+    const body = this.#tunnel?.body;
+    const shouldPause = !!body && !body.destroyed && body.queuedBytes >= BODY_HIGH_WATER;
+    if (shouldPause !== this.#paused) {
+      this.#paused = shouldPause;
+      if (shouldPause) this.#socket.pause();
+      else this.#socket.resume();
+    }
   }
 
   #responseDone(ex: Exchange, reusable: boolean): void {
@@ -254,11 +296,21 @@ export class H1Connection {
   #parseError(err: H1ParseError): void {
     const ex = this.#current;
     if (ex && !ex.requestDone) {
-      // The body of the request in progress is malformed: its reader gets the error, and the connection closes after the response.
+      // The body of the request in progress is malformed: its reader gets the error, and the
+      // request is answered with the parse error's status (400, 431) unless the handler already
+      // answered; either way the connection closes, since the framing is lost (RFC 9112 §7.1).
       this.#closing = true;
       ex.requestDone = true;
       ex.body?.fail(err);
       this.#arm(null);
+      const headSent = ex.response.headSent;
+      const finished = ex.response.finished;
+      ex.response.connectionLost(err); // the transaction is aborted: its failure is the peer's, not a server error
+      if (finished) {
+        this.#current = null;
+        this.#socket.end();
+      } else if (!headSent) this.#sendError(err.status, err.message);
+      else this.#socket.destroy();
       return;
     }
     this.#sendError(err.status, err.message);
@@ -312,7 +364,7 @@ export class H1Connection {
     this.#current = null;
     if (ex) {
       const err = new SluiceError(SluiceErrorCode.STREAM_CLOSED, 'the connection closed');
-      if (!ex.requestDone) ex.body?.fail(err);
+      if (!ex.requestDone || this.#tunnel === ex) ex.body?.fail(err);
       ex.response.connectionLost(err);
     }
   }

@@ -6,13 +6,13 @@
  */
 import net, { type AddressInfo, type Socket } from 'node:net';
 import tls from 'node:tls';
-import { isStreamClosed } from '../errors.js';
+import { isStreamClosed, SluiceError, SluiceErrorCode } from '../errors.js';
 import { CLIENT_PREFACE } from '../h2/frame/constants.js';
 import type { H2Limits } from '../h2/limits.js';
 import type { H2Session } from '../h2/session.js';
 import type { H2Stream } from '../h2/stream.js';
 import { Request } from '../http/request.js';
-import { Transaction, type TransactionOptions } from '../http/transaction.js';
+import { Transaction, type ResponseBackend, type TransactionOptions } from '../http/transaction.js';
 import type { H1Limits } from '../h1/request-parser.js';
 import type { H1Response } from '../h1/response-writer.js';
 import { H1Connection, type H1Timeouts } from './h1-connection.js';
@@ -25,9 +25,27 @@ export interface TlsOptions {
   key: string | Buffer;
 }
 
-export interface ServerOptions {
-  /** Answers every request through the unified write API. */
+/** A virtual host (lws vhost): chosen by Host / :authority, and by SNI for its TLS certificate. */
+export interface VhostOptions {
+  /** The vhost's name, also matched as a host name. */
+  name: string;
+  /** More host names it answers; `*.example.com` matches any subdomain. */
+  hostnames?: string[];
+  /** Answers the vhost's requests. */
   handler: Handler;
+  /** Automatic response headers of this vhost (its extra headers; Date and Server on or off). */
+  response?: Omit<TransactionOptions, 'vhost'>;
+  /** The certificate this vhost presents when a TLS client names it (SNI). */
+  tls?: TlsOptions;
+  /** Advertise RFC 8441 extended CONNECT on this server (set when the vhost hosts WebSocket protocols). */
+  enableConnectProtocol?: boolean;
+}
+
+export interface ServerOptions {
+  /** Answers every request through the unified write API (when no vhosts are given). */
+  handler?: Handler;
+  /** Virtual hosts; the first is the default for a Host / :authority no vhost names. */
+  vhosts?: VhostOptions[];
   /** Serve TLS (ALPN `h2`, then `http/1.1`) instead of cleartext. */
   tls?: TlsOptions;
   /** HTTP/2 limits (see lib/h2/limits.ts for names, defaults and reasons). */
@@ -54,12 +72,25 @@ export class SluiceServer {
   readonly #options: ServerOptions;
   readonly #listener: net.Server;
   readonly #conns = new Set<Conn>();
+  readonly #vhosts: VhostTable;
   #closing = false;
 
   constructor(options: ServerOptions) {
     this.#options = options;
-    if (options.tls) {
-      this.#listener = tls.createServer({ cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => this.#onTls(socket));
+    this.#vhosts = new VhostTable(options);
+    const defaultTls = options.tls ?? options.vhosts?.find((v) => v.tls)?.tls;
+    if (defaultTls) {
+      const contexts = new Map<string, tls.SecureContext>();
+      for (const v of options.vhosts ?? []) if (v.tls) for (const name of [v.name, ...(v.hostnames ?? [])]) contexts.set(name.toLowerCase(), tls.createSecureContext(v.tls));
+      this.#listener = tls.createServer(
+        {
+          cert: defaultTls.cert,
+          key: defaultTls.key,
+          ALPNProtocols: ['h2', 'http/1.1'],
+          SNICallback: (servername, cb) => cb(null, matchHost(contexts, servername.toLowerCase()) ?? undefined),
+        },
+        (socket) => this.#onTls(socket),
+      );
     } else {
       this.#listener = net.createServer((socket) => this.#onCleartext(socket));
     }
@@ -144,7 +175,7 @@ export class SluiceServer {
     const session = serveH2(
       socket,
       initial,
-      { limits: this.#options.h2 ?? {}, enableConnectProtocol: this.#options.enableConnectProtocol ?? false },
+      { limits: this.#options.h2 ?? {}, enableConnectProtocol: this.#vhosts.enableConnectProtocol },
       { onRequest: (stream, sock) => this.#dispatchH2(stream, sock), onError: (err) => this.#reportError(err) },
     );
     if (this.#closing) session.close();
@@ -156,14 +187,14 @@ export class SluiceServer {
     conn.h1 = new H1Connection(
       conn.socket,
       initial,
-      { limits: o.h1 ?? {}, timeouts: o.h1 ?? {}, encrypted: conn.socket instanceof tls.TLSSocket, serverHeader: o.response?.server ?? 'sluice' },
+      { limits: o.h1 ?? {}, timeouts: o.h1 ?? {}, encrypted: conn.socket instanceof tls.TLSSocket, serverHeader: this.#vhosts.default.response.server ?? 'sluice' },
       { onRequest: (request, response) => this.#dispatchH1(request, response) },
     );
     if (this.#closing) conn.h1.close();
   }
 
   #dispatchH1(request: Request, response: H1Response): void {
-    this.#run(new Transaction(request, response, this.#options.response));
+    this.#run(request, response);
   }
 
   #dispatchH2(stream: H2Stream, socket: Socket): void {
@@ -181,12 +212,14 @@ export class SluiceServer {
       remotePort: socket.remotePort,
       encrypted: socket instanceof tls.TLSSocket,
     });
-    this.#run(new Transaction(request, stream, this.#options.response));
+    this.#run(request, stream);
   }
 
-  #run(tx: Transaction): void {
+  #run(request: Request, backend: ResponseBackend): void {
+    const vhost = this.#vhosts.find(request.hostname);
+    const tx = new Transaction(request, backend, vhost.response);
     try {
-      const result = this.#options.handler(tx);
+      const result = vhost.handler(tx);
       if (result && typeof result.then === 'function') result.then(undefined, (err: unknown) => this.#handlerFailed(tx, err));
     } catch (err) {
       this.#handlerFailed(tx, err);
@@ -205,6 +238,48 @@ export class SluiceServer {
     if (this.#options.onError) this.#options.onError(err, tx);
     else console.error(`sluice: ${tx ? `${tx.request.method} ${tx.request.path}: ` : ''}${err.stack ?? err.message}`);
   }
+}
+
+interface Vhost {
+  handler: Handler;
+  response: TransactionOptions;
+}
+
+/** Host name → vhost; exact names first, then the longest `*.suffix` wildcard, then the default. */
+class VhostTable {
+  readonly default: Vhost;
+  readonly enableConnectProtocol: boolean;
+  readonly #byName = new Map<string, Vhost>();
+
+  constructor(options: ServerOptions) {
+    const o = options;
+    const list: VhostOptions[] = o.vhosts?.length ? o.vhosts : o.handler ? [{ name: '', handler: o.handler }] : [];
+    if (list.length === 0) throw new SluiceError(SluiceErrorCode.CONFIG, 'createServer() needs a handler or at least one vhost');
+    let connect = o.enableConnectProtocol ?? false;
+    const vhosts = list.map((v) => {
+      connect ||= v.enableConnectProtocol ?? false;
+      const vhost: Vhost = { handler: v.handler, response: { ...o.response, ...v.response, vhost: v.name } };
+      for (const name of [v.name, ...(v.hostnames ?? [])]) if (name && !this.#byName.has(name.toLowerCase())) this.#byName.set(name.toLowerCase(), vhost);
+      return vhost;
+    });
+    this.default = vhosts[0]!;
+    this.enableConnectProtocol = connect;
+  }
+
+  find(hostname: string): Vhost {
+    return matchHost(this.#byName, hostname) ?? this.default;
+  }
+}
+
+/** Exact host first, then `*.suffix` wildcards from the most specific. */
+function matchHost<T>(table: Map<string, T>, host: string): T | null {
+  const exact = table.get(host);
+  if (exact !== undefined) return exact;
+  for (let dot = host.indexOf('.'); dot !== -1; dot = host.indexOf('.', dot + 1)) {
+    const wild = table.get(`*${host.slice(dot)}`);
+    if (wild !== undefined) return wild;
+  }
+  return null;
 }
 
 /** Longest first line the sniffer waits for before leaving the verdict (414, 400) to the HTTP/1 parser. */

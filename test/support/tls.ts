@@ -14,18 +14,21 @@ export interface TestCert {
   keyPath: string;
 }
 
-let cached: TestCert | null = null;
+const cached = new Map<string, TestCert>();
 
-export function testCert(): TestCert {
-  if (cached) return cached;
+/** A self-signed certificate for `name` (default localhost, which also covers 127.0.0.1). */
+export function testCert(name = 'localhost'): TestCert {
+  const hit = cached.get(name);
+  if (hit) return hit;
   const dir = mkdtempSync(join(tmpdir(), 'sluice-cert-'));
   const keyPath = join(dir, 'key.pem');
   const certPath = join(dir, 'cert.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyPath, '-out', certPath],
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}${name === 'localhost' ? ',IP:127.0.0.1' : ''}`, '-keyout', keyPath, '-out', certPath],
     { stdio: 'ignore' },
   );
-  cached = { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8'), certPath, keyPath };
-  return cached;
+  const made = { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8'), certPath, keyPath };
+  cached.set(name, made);
+  return made;
 }
