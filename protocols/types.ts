@@ -48,6 +48,8 @@ export interface CloseInfo {
 export interface WsSessionOptions {
   /** Largest received message in bytes after reassembly/decompression; larger → close 1009. */
   maxMessageSize?: number;
+  /** Frames per fragmented message; more → close 1008. */
+  maxFragments?: number;
   /** permessage-deflate (RFC 7692); off by default. `true` = defaults, or the ws PerMessageDeflate options. */
   perMessageDeflate?: boolean | PerMessageDeflateConfig;
   /** Send a ping after this long without traffic from the peer; 0 disables the heartbeat. */

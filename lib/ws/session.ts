@@ -1,0 +1,409 @@
+/**
+ * One WebSocket session over an accepted tunnel (h1 Upgrade or an RFC 8441
+ * h2 stream): feeds the peer's bytes into ws's Receiver, delivers whole
+ * messages to the protocol in order, answers pings, runs the close handshake
+ * (RFC 6455 §7) and the heartbeat, and sends every frame through
+ * `tx.write(payload, WriteMode.*)` one at a time, so nothing is queued
+ * beyond `maxBufferedAmount` and nothing leaves without the peer's credit.
+ * @module
+ */
+import type { CloseInfo, MessageKind, Protocol, ProtocolContext, Session, WsMessage } from '../../protocols/types.js';
+import type { Request } from '../http/request.js';
+import { WriteMode } from '../http/write-mode.js';
+import { CloseCode, closeCodeForReceiverError, isSendableCloseCode, WsError, WsErrorCode } from './close-codes.js';
+import { deflateMessage, type DeflateAgreement } from './deflate.js';
+import { closePayload, frameHeaderLength, markCompressed, MAX_CONTROL_PAYLOAD, wsFramer } from './framer.js';
+import type { WsLimits } from './limits.js';
+import type { TunnelTransaction } from './tunnel.js';
+import { PMD_NAME, Receiver, type Receiver as ReceiverT } from './ws-lib.js';
+
+export interface SessionInit<S, V> {
+  tx: TunnelTransaction;
+  request: Request;
+  protocol: Protocol<V, S>;
+  context: ProtocolContext<V, S>;
+  subprotocol: string | null;
+  limits: WsLimits;
+  deflate: DeflateAgreement | null;
+  /** Called once when the session is over (after `closed`). */
+  onFinished?: (session: WsSession<S, V>) => void;
+  log?: (message: string) => void;
+}
+
+type InboxEvent =
+  | { type: 'message'; message: WsMessage }
+  | { type: 'ping'; data: Buffer }
+  | { type: 'pong' }
+  | { type: 'close'; code: number; reason: Buffer };
+
+let nextSession = 0;
+
+/** Reason strings in close frames are capped by the 125-byte control payload (§5.5.1). */
+const MAX_REASON_BYTES = MAX_CONTROL_PAYLOAD - 2;
+
+export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
+  readonly id = `ws-${process.pid.toString(36)}-${(nextSession++).toString(36)}`;
+  state: S = undefined as S;
+  readonly context: ProtocolContext<V, S>;
+  readonly request: Request;
+  readonly transport: 'h1' | 'h2';
+  readonly subprotocol: string | null;
+
+  readonly #tx: TunnelTransaction;
+  readonly #protocol: Protocol<V, S>;
+  readonly #limits: WsLimits;
+  readonly #deflate: DeflateAgreement | null;
+  readonly #receiver: ReceiverT;
+  readonly #init: SessionInit<S, V>;
+  #inbox: InboxEvent[] = [];
+  #frameError: { code: number; message: string } | null = null;
+
+  #established = false;
+  /** open: data may be sent. Cleared when our close frame is queued. */
+  #open = false;
+  #closeSent: { code: number; reason: string } | null = null;
+  #closeReceived = false;
+  #finished = false;
+  #info: CloseInfo | null = null;
+
+  #buffered = 0;
+  #chain: Promise<void> = Promise.resolve();
+  #pendingPong: Buffer | null = null;
+  #writableArmed = false;
+  #writableRunning = false;
+
+  #lastRx = Date.now();
+  #pingTimer: NodeJS.Timeout | null = null;
+  #pongTimer: NodeJS.Timeout | null = null;
+  #closeTimer: NodeJS.Timeout | null = null;
+
+  constructor(init: SessionInit<S, V>) {
+    this.#init = init;
+    this.#tx = init.tx;
+    this.request = init.request;
+    this.transport = init.tx.protocol;
+    this.#protocol = init.protocol;
+    this.context = init.context;
+    this.subprotocol = init.subprotocol;
+    this.#limits = init.limits;
+    this.#deflate = init.deflate;
+    this.#receiver = new Receiver({
+      isServer: true,
+      maxPayload: init.limits.maxMessageSize,
+      maxFragments: init.limits.maxFragments,
+      binaryType: 'nodebuffer',
+      ...(init.deflate && { extensions: { [PMD_NAME]: init.deflate.pmd } }),
+    });
+    this.#receiver.on('message', (data, isBinary) => this.#inbox.push({ type: 'message', message: { kind: isBinary ? 'binary' : 'text', data } }));
+    this.#receiver.on('ping', (data) => this.#inbox.push({ type: 'ping', data }));
+    this.#receiver.on('pong', () => this.#inbox.push({ type: 'pong' }));
+    this.#receiver.on('conclude', (code, reason) => this.#inbox.push({ type: 'close', code, reason }));
+    this.#receiver.on('error', (err) => {
+      this.#frameError ??= { code: closeCodeForReceiverError(err), message: err.message };
+    });
+  }
+
+  get open(): boolean {
+    return this.#open;
+  }
+
+  get bufferedAmount(): number {
+    return this.#buffered;
+  }
+
+  /** How the session ended, once it has. */
+  get closeInfo(): CloseInfo | null {
+    return this.#info;
+  }
+
+  allowance(): number {
+    return this.#finished ? 0 : this.#tx.peerWriteAllowance();
+  }
+
+  /** Run the session: ESTABLISHED, then read until the close handshake or the transport ends. Resolves when it is over. */
+  async run(): Promise<void> {
+    this.#tx.useFramer(wsFramer);
+    this.#tx.onAbort((reason) => this.#transportLost(reason));
+    this.#tx.onWritable(() => this.#transportWritable());
+    this.#open = true;
+    try {
+      this.state = await this.#protocol.established(this);
+      this.#established = true;
+    } catch (err) {
+      this.#internalError('established', err);
+      this.#fail(CloseCode.INTERNAL_ERROR, 'the protocol failed to set up the session');
+      await this.#chain;
+      return;
+    }
+    if (this.#finished) return;
+    this.#armHeartbeat();
+    try {
+      for await (const chunk of this.#tx.request.body) {
+        this.#lastRx = Date.now();
+        this.#clearPongTimer();
+        if (this.#closeReceived || this.#frameError) continue;
+        await this.#feed(chunk);
+        await this.#drainInbox();
+        if (this.#finished) break;
+      }
+    } catch {
+      // The body errors when the transport dies; onAbort reports it.
+    }
+    if (!this.#finished && !this.#closeReceived && !this.#frameError) {
+      // The peer ended its side without a close frame (§7.1.5: code 1006).
+      void this.#tx.end().catch(() => {});
+      this.#finish({ code: CloseCode.ABNORMAL, reason: '', wasClean: false, initiator: 'transport' });
+    }
+    await this.#chain;
+  }
+
+  send(data: Buffer | string, kind?: MessageKind): Promise<void> {
+    if (!this.#open) return Promise.reject(new WsError(WsErrorCode.CLOSED, 'send() on a closed WebSocket session'));
+    const payload = typeof data === 'string' ? Buffer.from(data) : data;
+    const k: MessageKind = kind ?? (typeof data === 'string' ? 'text' : 'binary');
+    const cost = payload.length + frameHeaderLength(payload.length);
+    if (this.#buffered > 0 && this.#buffered + cost > this.#limits.maxBufferedAmount) {
+      return Promise.reject(
+        new WsError(WsErrorCode.BUFFER_FULL, `send() of ${payload.length} bytes would buffer ${this.#buffered + cost} > maxBufferedAmount ${this.#limits.maxBufferedAmount}`),
+      );
+    }
+    const mode = k === 'text' ? WriteMode.TEXT : WriteMode.BINARY;
+    const deflate = this.#deflate;
+    if (deflate && payload.length >= deflate.threshold) {
+      return this.#enqueue(cost, async () => this.#tx.write(markCompressed(await deflateMessage(deflate.pmd, payload)), mode));
+    }
+    return this.#enqueue(cost, () => this.#tx.write(payload, mode));
+  }
+
+  requestWritable(): void {
+    if (!this.#open || this.#writableArmed) return;
+    this.#writableArmed = true;
+    if (this.#buffered === 0 && !this.#writableRunning) this.#tx.requestWritable();
+  }
+
+  close(code: number = CloseCode.NORMAL, reason = ''): void {
+    if (!isSendableCloseCode(code)) throw new WsError(WsErrorCode.INVALID_CLOSE, `close code ${code} may not be sent (RFC 6455 §7.4)`);
+    if (Buffer.byteLength(reason) > MAX_REASON_BYTES) throw new WsError(WsErrorCode.INVALID_CLOSE, `close reason longer than ${MAX_REASON_BYTES} bytes`);
+    this.#startClose(code, reason);
+  }
+
+  // --- receiving ---
+
+  #feed(chunk: Buffer): Promise<void> {
+    return new Promise((resolve) => this.#receiver.write(chunk, () => resolve()));
+  }
+
+  async #drainInbox(): Promise<void> {
+    while (this.#inbox.length > 0 && !this.#finished) {
+      const ev = this.#inbox.shift() as InboxEvent;
+      switch (ev.type) {
+        case 'message':
+          if (this.#open && this.#protocol.receive) {
+            try {
+              await this.#protocol.receive(this, ev.message);
+            } catch (err) {
+              if (this.#open) {
+                this.#internalError('receive', err);
+                this.#startClose(CloseCode.INTERNAL_ERROR, '');
+              }
+            }
+          }
+          break;
+        case 'ping':
+          this.#queuePong(ev.data);
+          break;
+        case 'pong':
+          break;
+        case 'close':
+          this.#peerClosed(ev.code, ev.reason.toString());
+          break;
+      }
+    }
+    this.#inbox.length = 0;
+    const fe = this.#frameError;
+    if (fe && !this.#finished && !this.#closeReceived) this.#fail(fe.code, fe.message);
+  }
+
+  /** §7.1.7 Fail the WebSocket Connection: close frame with the code, then drop the transport. */
+  #fail(code: number, message: string): void {
+    this.#init.log?.(`${this.id}: closing with ${code}: ${message}`);
+    if (this.#closeSent === null) {
+      this.#open = false;
+      this.#closeSent = { code, reason: '' };
+      this.#enqueue(0, () => this.#tx.write(closePayload(code, ''), WriteMode.CLOSE)).catch(() => {});
+    }
+    this.#endTransport();
+    this.#finish({ code, reason: message, wasClean: false, initiator: 'server' });
+  }
+
+  #peerClosed(code: number, reason: string): void {
+    this.#closeReceived = true;
+    if (this.#closeSent === null) {
+      // §5.5.1: answer with a close frame, echoing the code (1005 = none: answer without a code).
+      this.#open = false;
+      this.#closeSent = { code, reason: '' };
+      this.#enqueue(0, () => this.#tx.write(closePayload(code, ''), WriteMode.CLOSE)).catch(() => {});
+      this.#endTransport();
+      this.#finish({ code, reason, wasClean: true, initiator: 'peer' });
+    } else {
+      this.#endTransport();
+      this.#finish({ code: this.#closeSent.code, reason: this.#closeSent.reason, wasClean: true, initiator: 'server' });
+    }
+  }
+
+  // --- sending ---
+
+  /** Serialize a write behind the previous ones; `cost` counts toward bufferedAmount until it is handed over. */
+  #enqueue(cost: number, job: () => Promise<void>): Promise<void> {
+    this.#buffered += cost;
+    const run = this.#chain.then(job);
+    const settled = run.then(
+      () => this.#written(cost),
+      () => this.#written(cost),
+    );
+    this.#chain = settled;
+    return run;
+  }
+
+  #written(cost: number): void {
+    this.#buffered -= cost;
+    if (this.#buffered === 0 && this.#writableArmed && this.#open && !this.#writableRunning) this.#tx.requestWritable();
+  }
+
+  /** §5.5.3: a pong for the most recent ping is enough; pongs never pile up. */
+  #queuePong(data: Buffer): void {
+    if (this.#closeSent !== null) return;
+    const queued = this.#pendingPong !== null;
+    this.#pendingPong = data;
+    if (queued) return;
+    this.#enqueue(0, () => {
+      const payload = this.#pendingPong ?? Buffer.alloc(0);
+      this.#pendingPong = null;
+      if (this.#closeSent !== null && this.#closeReceived) return Promise.resolve();
+      return this.#tx.write(payload, WriteMode.PONG);
+    }).catch(() => {});
+  }
+
+  #startClose(code: number, reason: string): void {
+    if (this.#closeSent !== null || this.#finished) return;
+    this.#open = false;
+    this.#closeSent = { code, reason };
+    this.#enqueue(0, () => this.#tx.write(closePayload(code, reason), WriteMode.CLOSE)).catch(() => {});
+    this.#closeTimer = setTimeout(() => {
+      this.#init.log?.(`${this.id}: no close frame from the peer within ${this.#limits.closeTimeoutMs} ms; dropping the transport`);
+      this.#tx.abort();
+      this.#finish({ code, reason, wasClean: false, initiator: 'server' });
+    }, this.#limits.closeTimeoutMs);
+    this.#closeTimer.unref();
+  }
+
+  /** After the last frame: end the tunnel (h1: socket end once flushed; h2: END_STREAM). §7.1.1: the server closes first. */
+  #endTransport(): void {
+    this.#chain = this.#chain.then(() => this.#tx.end().catch(() => {}));
+  }
+
+  #transportWritable(): void {
+    if (!this.#writableArmed || !this.#open || this.#writableRunning) return;
+    if (this.#buffered > 0) return; // re-armed by #written when the queue drains
+    this.#writableArmed = false;
+    const handler = this.#protocol.writable;
+    if (!handler) return;
+    this.#writableRunning = true;
+    let result: void | Promise<void>;
+    try {
+      result = handler.call(this.#protocol, this);
+    } catch (err) {
+      this.#writableRunning = false;
+      this.#writableFailed(err);
+      return;
+    }
+    Promise.resolve(result).then(
+      () => this.#writableDone(),
+      (err: unknown) => {
+        this.#writableRunning = false;
+        this.#writableFailed(err);
+      },
+    );
+  }
+
+  #writableDone(): void {
+    this.#writableRunning = false;
+    if (this.#writableArmed && this.#buffered === 0 && this.#open) this.#tx.requestWritable();
+  }
+
+  #writableFailed(err: unknown): void {
+    if (!this.#open) return;
+    this.#internalError('writable', err);
+    this.#startClose(CloseCode.INTERNAL_ERROR, '');
+  }
+
+  // --- heartbeat (ping/pong) ---
+
+  #armHeartbeat(): void {
+    const interval = this.#limits.pingIntervalMs;
+    if (interval <= 0 || this.#finished) return;
+    const wait = Math.max(1, this.#lastRx + interval - Date.now());
+    this.#pingTimer = setTimeout(() => this.#heartbeat(), wait);
+    this.#pingTimer.unref();
+  }
+
+  #heartbeat(): void {
+    this.#pingTimer = null;
+    if (this.#finished || !this.#open) return;
+    if (Date.now() - this.#lastRx < this.#limits.pingIntervalMs) {
+      this.#armHeartbeat();
+      return;
+    }
+    this.#enqueue(0, () => this.#tx.write(Buffer.alloc(0), WriteMode.PING)).catch(() => {});
+    const timeout = this.#limits.pongTimeoutMs;
+    if (timeout > 0 && this.#pongTimer === null) {
+      this.#pongTimer = setTimeout(() => {
+        this.#init.log?.(`${this.id}: no pong within ${timeout} ms; dropping the transport`);
+        this.#tx.abort();
+        this.#finish({ code: CloseCode.ABNORMAL, reason: 'pong timeout', wasClean: false, initiator: 'server' });
+      }, timeout);
+      this.#pongTimer.unref();
+    }
+    this.#lastRx = Date.now();
+    this.#armHeartbeat();
+  }
+
+  #clearPongTimer(): void {
+    if (this.#pongTimer) clearTimeout(this.#pongTimer);
+    this.#pongTimer = null;
+  }
+
+  // --- the end ---
+
+  #transportLost(reason: Error): void {
+    if (this.#finished) return;
+    this.#init.log?.(`${this.id}: transport lost: ${reason.message}`);
+    this.#finish({ code: CloseCode.ABNORMAL, reason: '', wasClean: false, initiator: 'transport' });
+  }
+
+  #internalError(where: string, err: unknown): void {
+    const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    this.#init.log?.(`${this.id}: protocol ${this.#protocol.name} threw in ${where}: ${msg}`);
+  }
+
+  #finish(info: CloseInfo): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#open = false;
+    this.#info = info;
+    for (const t of [this.#pingTimer, this.#pongTimer, this.#closeTimer]) if (t) clearTimeout(t);
+    this.#pingTimer = this.#pongTimer = this.#closeTimer = null;
+    this.#inbox.length = 0;
+    this.#receiver.removeAllListeners('message');
+    this.#receiver.on('error', () => {});
+    this.#deflate?.pmd.cleanup();
+    if (this.#established) {
+      try {
+        this.#protocol.closed?.(this, info);
+      } catch (err) {
+        this.#internalError('closed', err);
+      }
+    }
+    this.#init.onFinished?.(this);
+  }
+}
