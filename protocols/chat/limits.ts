@@ -1,113 +1,103 @@
 /**
  * Limits of the `lws-minimal` chat protocol: each has a name, a default and
- * the reason for it. All are options of the protocol in the config's
- * `ws-protocols` (`"lws-minimal": { "ringSize": 4096, "backlog": 10 }`).
+ * the reason for it. All are options of the protocol's entry in the config's
+ * `ws-protocols`, in kebab-case:
+ * `"lws-minimal": { "default": true, "ring-size": 4096, "backlog": 10, "max-message-size": 4096 }`
+ * (`max-message-size` is enforced by lib/ws; the chat only sets its default).
  * @module
  */
+import { ProtocolConfigError } from '../errors.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface ChatLimits {
   /**
-   * Messages the ring holds (default 1024). Bounds the chat's memory to
-   * ringSize × maxMessageBytes (8 MiB by default) however many clients are
-   * connected, and is the slack a momentarily slow client has: one that falls
-   * this many messages behind is closed with {@link CHAT_CLOSE_TOO_SLOW}.
+   * `ring-size`: messages the ring holds (default 1024). Bounds the chat's
+   * memory to ring-size × max-message-size (8 MiB by default) however many
+   * clients are connected, and is the slack a momentarily slow client has:
+   * one that falls this many messages behind is closed with
+   * {@link CHAT_CLOSE_TOO_SLOW}.
    */
   ringSize: number;
   /**
-   * Largest text message accepted, in bytes (default 8192). Chat lines are
-   * typed by people; the cap keeps one message from taking a large share of
-   * the ring's memory. A bigger message closes its sender with 1009
-   * (RFC 6455 §7.4.1 "message too big").
-   */
-  maxMessageBytes: number;
-  /**
-   * Sustained messages per second one client may send (token bucket refill,
-   * default 100). Stops one client from flooding the ring so fast that it
-   * pushes healthy readers a whole ring behind. A client that exceeds it is
-   * closed with 1008 (policy violation): dropping its messages silently would
-   * break "every message reaches everyone".
+   * `messages-per-second`: sustained messages one client may send (token
+   * bucket refill; default 100; 0 = no rate limit). Stops one client from
+   * flooding the ring so fast that it pushes healthy readers a whole ring
+   * behind. A client over it is closed with {@link CHAT_CLOSE_RATE}: dropping
+   * its messages silently would break "every message reaches everyone".
    */
   messagesPerSecond: number;
-  /** Messages one client may send in a burst above the rate (token bucket size, default 200). */
+  /** `burst`: messages one client may send at once above the rate (token bucket size, default 200): pasting a few lines or a reconnect burst is fine. */
   burst: number;
   /**
-   * Recent messages replayed to a client when it joins (default 0, as the lws
-   * minimal example: a newcomer sees what is said after it joined, and its
-   * first message is the first one it gets). At most ringSize.
+   * `backlog`: recent messages replayed to a client when it joins (default 0,
+   * as in the lws minimal example: a newcomer sees what is said after it
+   * joined, nothing said before). At most ring-size.
    */
   backlog: number;
   /**
-   * Bytes one session may have handed to the transport but not yet flushed
-   * (default 65536). The session stops reading its ring tail above it, so a
-   * slow peer's lag stays in the shared ring, where it is counted and capped,
-   * instead of in a per-client copy in socket buffers.
+   * `max-buffered-bytes`: bytes one session may have handed to the WebSocket
+   * layer that the transport has not taken yet (default 65536). The session
+   * stops reading its ring tail above it, so a slow peer's lag stays in the
+   * shared ring, where it is counted and capped, not in per-client buffers.
+   * Kept well under lib/ws's max-buffered-amount (4 MiB) so send() never rejects.
    */
   maxBufferedBytes: number;
 }
 
 export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
   ringSize: 1024,
-  maxMessageBytes: 8192,
   messagesPerSecond: 100,
   burst: 200,
   backlog: 0,
   maxBufferedBytes: 65536,
 });
 
+/**
+ * The chat's default for lib/ws's `max-message-size` (8 KiB; lib/ws closes
+ * with 1009 beyond it). Chat lines are typed by people; the cap keeps one
+ * message from taking a large share of the ring's memory.
+ */
+export const CHAT_MAX_MESSAGE_SIZE = 8192;
+
 /** Close code for a client that fell a whole ring behind (RFC 6455 §7.4.1: 1008 policy violation). */
 export const CHAT_CLOSE_TOO_SLOW = 1008;
-/** Close code for a client over its message rate. */
+/** Close code for a client over its message rate (1008 policy violation). */
 export const CHAT_CLOSE_RATE = 1008;
-/** Close code for a message over maxMessageBytes (RFC 6455 §7.4.1: 1009 message too big). */
-export const CHAT_CLOSE_TOO_BIG = 1009;
-/** Close code for a binary message: the chat carries text (RFC 6455 §7.4.1: 1003 unsupported data). */
+/** Close code for a binary message: the chat relays text (RFC 6455 §7.4.1: 1003 unsupported data). */
 export const CHAT_CLOSE_BINARY = 1003;
 
-/** Integer options and their smallest allowed value. */
-const MINIMUM: Record<keyof ChatLimits, number> = {
-  ringSize: 1,
-  maxMessageBytes: 1,
-  messagesPerSecond: 0,
-  burst: 1,
-  backlog: 0,
-  maxBufferedBytes: 1,
+/** Config key → field, and the smallest allowed value. */
+const OPTIONS: Record<string, [keyof ChatLimits, number]> = {
+  'ring-size': ['ringSize', 1],
+  'messages-per-second': ['messagesPerSecond', 0],
+  burst: ['burst', 1],
+  backlog: ['backlog', 0],
+  'max-buffered-bytes': ['maxBufferedBytes', 1],
 };
 
-/** A bad chat option: `path` names it (e.g. `ringSize`), `reason` says why. */
-export class ChatConfigError extends Error {
-  readonly path: string;
-  readonly reason: string;
-  constructor(path: string, reason: string) {
-    super(`${path}: ${reason}`);
-    this.name = 'ChatConfigError';
-    this.path = path;
-    this.reason = reason;
-  }
-}
-
 /**
- * Check the protocol's options (from `ws-protocols`) and merge them over the
- * defaults. Unknown keys other than `default` and the keys in `passThrough`
- * are errors, so a typo is reported instead of ignored.
+ * Check the protocol's options (its `ws-protocols` entry minus the keys lib/ws
+ * handles) and merge them over the defaults. Unknown keys are errors, so a
+ * typo is reported instead of ignored; `default` is tolerated.
+ * @throws ProtocolConfigError naming the option (e.g. `ring-size`).
  */
-export function resolveChatLimits(options: Record<string, unknown> = {}, passThrough: ReadonlyArray<string> = ['default']): ChatLimits {
+export function resolveChatLimits(options: Readonly<Record<string, unknown>> = {}): ChatLimits {
   const out: ChatLimits = { ...DEFAULT_CHAT_LIMITS };
   for (const [key, value] of Object.entries(options)) {
-    if (passThrough.includes(key)) continue;
-    if (!(key in MINIMUM)) throw new ChatConfigError(key, `unknown option; known: ${Object.keys(MINIMUM).join(', ')}`);
-    const k = key as keyof ChatLimits;
-    const min = MINIMUM[k];
+    if (key === 'default') continue;
+    const spec = OPTIONS[key];
+    if (!spec) throw new ProtocolConfigError(key, `unknown option of lws-minimal; known: ${Object.keys(OPTIONS).join(', ')}`);
+    const [field, min] = spec;
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      throw new ChatConfigError(key, `must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+      throw new ProtocolConfigError(key, `must be an integer >= ${min}, got ${JSON.stringify(value)}`);
     }
-    out[k] = value;
+    out[field] = value;
   }
-  if (out.backlog > out.ringSize) throw new ChatConfigError('backlog', `must be <= ringSize (${out.ringSize}), got ${out.backlog}`);
+  if (out.backlog > out.ringSize) throw new ProtocolConfigError('backlog', `must be <= ring-size (${out.ringSize}), got ${out.backlog}`);
   return out;
 }
 
-/** The per-client rate limiter for these limits (messagesPerSecond 0 disables it). */
+/** The per-client rate limiter for these limits (null when messages-per-second is 0). */
 export function rateLimiter(limits: ChatLimits, now: () => number = Date.now): TokenBucket | null {
   return limits.messagesPerSecond > 0 ? new TokenBucket(limits.messagesPerSecond, limits.burst, now) : null;
 }

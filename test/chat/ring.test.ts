@@ -4,7 +4,8 @@
  */
 import t from 'tap';
 import { MessageRing, type RingTail } from '../../protocols/chat/ring.js';
-import { ChatConfigError, DEFAULT_CHAT_LIMITS, rateLimiter, resolveChatLimits } from '../../protocols/chat/limits.js';
+import { DEFAULT_CHAT_LIMITS, rateLimiter, resolveChatLimits } from '../../protocols/chat/limits.js';
+import { ProtocolConfigError } from '../../protocols/errors.js';
 import { TokenBucket } from '../../protocols/chat/token-bucket.js';
 
 function drain<T>(tail: RingTail<T>): T[] {
@@ -208,23 +209,26 @@ t.test('token bucket: burst, then the sustained rate', async (t) => {
 
 t.test('limits: defaults, overrides, errors that name the option', async (t) => {
   t.same(resolveChatLimits(), DEFAULT_CHAT_LIMITS);
-  t.same(resolveChatLimits({ default: true, ringSize: 16, backlog: 4 }), { ...DEFAULT_CHAT_LIMITS, ringSize: 16, backlog: 4 });
+  t.same(
+    resolveChatLimits({ default: true, 'ring-size': 16, backlog: 4, 'messages-per-second': 0, burst: 5, 'max-buffered-bytes': 100 }),
+    { ringSize: 16, backlog: 4, messagesPerSecond: 0, burst: 5, maxBufferedBytes: 100 },
+  );
   const cases: Array<[Record<string, unknown>, string]> = [
-    [{ ringSize: 0 }, 'ringSize'],
-    [{ ringSize: 1.5 }, 'ringSize'],
-    [{ maxMessageBytes: '8k' }, 'maxMessageBytes'],
-    [{ messagesPerSecond: -1 }, 'messagesPerSecond'],
+    [{ 'ring-size': 0 }, 'ring-size'],
+    [{ 'ring-size': 1.5 }, 'ring-size'],
+    [{ 'max-buffered-bytes': '8k' }, 'max-buffered-bytes'],
+    [{ 'messages-per-second': -1 }, 'messages-per-second'],
     [{ burst: 0 }, 'burst'],
-    [{ ringsize: 10 }, 'ringsize'],
-    [{ ringSize: 8, backlog: 9 }, 'backlog'],
+    [{ ringSize: 10 }, 'ringSize'],
+    [{ 'ring-size': 8, backlog: 9 }, 'backlog'],
   ];
   for (const [opts, path] of cases) {
     try {
       resolveChatLimits(opts);
       t.fail(`${JSON.stringify(opts)} accepted`);
     } catch (e) {
-      t.ok(e instanceof ChatConfigError, 'a ChatConfigError');
-      t.equal((e as ChatConfigError).path, path, `${JSON.stringify(opts)} names ${path}`);
+      t.ok(e instanceof ProtocolConfigError, 'a ProtocolConfigError');
+      t.equal((e as ProtocolConfigError).path, path, `${JSON.stringify(opts)} names ${path}`);
     }
   }
   t.equal(rateLimiter({ ...DEFAULT_CHAT_LIMITS, messagesPerSecond: 0 }), null, 'rate 0 disables the limiter');
