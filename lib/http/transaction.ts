@@ -49,7 +49,11 @@ export interface TransactionOptions {
   headers?: HeaderList;
   /** The name of the vhost answering (tx.vhost). */
   vhost?: string;
+  /** Aborted when the server starts a graceful shutdown (tx.shutdown). */
+  shutdown?: AbortSignal;
 }
+
+const NEVER = new AbortController().signal;
 
 const enum Phase {
   BUILDING,
@@ -101,6 +105,14 @@ export class Transaction {
   /** The vhost answering this request ('' when the server has none). */
   get vhost(): string {
     return this.#options.vhost ?? '';
+  }
+
+  /**
+   * Aborted when the server begins a graceful close(): long-lived exchanges
+   * (tunnels, streams of events) should wind down, e.g. WebSocket close 1001.
+   */
+  get shutdown(): AbortSignal {
+    return this.#options.shutdown ?? NEVER;
   }
 
   /** Whether tunnel() accepted an upgrade: the body is now the tunnel's bytes both ways. */

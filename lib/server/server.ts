@@ -73,11 +73,12 @@ export class SluiceServer {
   readonly #listener: net.Server;
   readonly #conns = new Set<Conn>();
   readonly #vhosts: VhostTable;
+  readonly #shutdown = new AbortController();
   #closing = false;
 
   constructor(options: ServerOptions) {
     this.#options = options;
-    this.#vhosts = new VhostTable(options);
+    this.#vhosts = new VhostTable(options, this.#shutdown.signal);
     const defaultTls = options.tls ?? options.vhosts?.find((v) => v.tls)?.tls;
     if (defaultTls) {
       const contexts = new Map<string, tls.SecureContext>();
@@ -122,6 +123,7 @@ export class SluiceServer {
    */
   close(timeoutMs = 10_000): Promise<void> {
     this.#closing = true;
+    this.#shutdown.abort();
     const closed = new Promise<void>((resolve) => this.#listener.close(() => resolve()));
     for (const c of this.#conns) {
       if (c.h2) c.h2.close();
@@ -251,14 +253,14 @@ class VhostTable {
   readonly enableConnectProtocol: boolean;
   readonly #byName = new Map<string, Vhost>();
 
-  constructor(options: ServerOptions) {
+  constructor(options: ServerOptions, shutdown: AbortSignal) {
     const o = options;
     const list: VhostOptions[] = o.vhosts?.length ? o.vhosts : o.handler ? [{ name: '', handler: o.handler }] : [];
     if (list.length === 0) throw new SluiceError(SluiceErrorCode.CONFIG, 'createServer() needs a handler or at least one vhost');
     let connect = o.enableConnectProtocol ?? false;
     const vhosts = list.map((v) => {
       connect ||= v.enableConnectProtocol ?? false;
-      const vhost: Vhost = { handler: v.handler, response: { ...o.response, ...v.response, vhost: v.name } };
+      const vhost: Vhost = { handler: v.handler, response: { ...o.response, ...v.response, vhost: v.name, shutdown } };
       for (const name of [v.name, ...(v.hostnames ?? [])]) if (name && !this.#byName.has(name.toLowerCase())) this.#byName.set(name.toLowerCase(), vhost);
       return vhost;
     });
