@@ -57,7 +57,7 @@ export function parseRange(header: string | undefined, size: number, maxRanges: 
       range = n === 0 ? null : { start: Math.max(0, size - n), end: size - 1 };
     } else {
       const start = Number(first);
-      const end = last === '' ? size - 1 : Number(last);
+      const end = last === '' ? Infinity : Number(last);
       if (end < start) return IGNORE; // invalid int-range: the whole field is invalid
       range = start >= size ? null : { start, end: Math.min(end, size - 1) };
     }
