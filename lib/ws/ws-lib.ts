@@ -7,7 +7,7 @@
  * @module
  */
 import type { Writable } from 'node:stream';
-import WebSocket from 'ws';
+import * as wsModule from 'ws';
 
 export interface ReceiverOptions {
   isServer: boolean;
@@ -66,7 +66,8 @@ interface WsExports {
   };
 }
 
-const ws = WebSocket as unknown as WsExports;
+// Named exports of ws's ESM wrapper (the default export is the bare WebSocket class).
+const ws = wsModule as unknown as WsExports;
 
 export const Receiver = ws.Receiver;
 export const Sender = ws.Sender;
