@@ -16,6 +16,7 @@ import { ErrorCode, errorCodeName, H2ConnectionError, H2Error, H2StreamError } f
 import { ReceiveWindow, SendWindow } from './flow-control.js';
 import { HpackDecoder, HpackEncoder, type DecodeResult } from './hpack/index.js';
 import { DEFAULT_H2_LIMITS, FloodCounter, type H2Limits } from './limits.js';
+import { batchingHost } from './output-batch.js';
 import { validateRequest, validateTrailers } from './request-validation.js';
 import { H2Stream, type StreamOwner } from './stream.js';
 import { WriteScheduler } from './write-scheduler.js';
@@ -42,8 +43,10 @@ export interface H2SessionOptions {
 
 /** How a stream ended, remembered for a while to answer late frames correctly (§5.1 "closed"). */
 const enum ClosedHow {
-  /** Both sides sent END_STREAM, or the peer reset it: later frames are STREAM_CLOSED errors. */
+  /** Both sides sent END_STREAM: later DATA or HEADERS are connection errors STREAM_CLOSED (§5.1 "closed"). */
   ENDED,
+  /** The peer reset it: later frames (but PRIORITY) are stream errors STREAM_CLOSED (RFC 7540 §5.1). */
+  RESET_RECEIVED,
   /** We reset it (or ignored it): frames already in flight are ignored (§5.1). */
   RESET_SENT,
 }
@@ -97,7 +100,7 @@ export class H2Session implements StreamOwner {
   #idleTimer: NodeJS.Timeout | null = null;
 
   constructor(host: H2SessionHost, options: H2SessionOptions = {}) {
-    this.#host = host;
+    this.#host = batchingHost(host); // one transport write per tick (lib/h2/output-batch.ts)
     this.limits = { ...DEFAULT_H2_LIMITS, ...options.limits };
     this.#connectProtocol = options.enableConnectProtocol ?? false;
     const l = this.limits;
@@ -293,7 +296,7 @@ export class H2Session implements StreamOwner {
     } else if (id <= this.#lastPeerStreamId) {
       const how = this.#closed.get(id);
       if (how === undefined) throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, `stream id ${id} is lower than ${this.#lastPeerStreamId}`);
-      if (how === ClosedHow.ENDED) throw new H2ConnectionError(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${id}`);
+      if (how === ClosedHow.ENDED || how === ClosedHow.RESET_RECEIVED) throw new H2ConnectionError(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${id}`);
       kind = 'ignore';
     } else {
       this.#lastPeerStreamId = id;
@@ -396,6 +399,8 @@ export class H2Session implements StreamOwner {
       // §5.1: ignore what was in flight on a stream we reset, or above our GOAWAY (§6.8);
       // any other closed stream, implicitly closed ones included (§5.1.1), is STREAM_CLOSED (§6.1).
       if (!s && (this.#closed.get(id) === ClosedHow.RESET_SENT || (this.#goawayLastId >= 0 && id > this.#goawayLastId))) return;
+      // After both END_STREAMs the peer has no excuse: a connection error (§5.1 allows it, h2spec http2/5.1/11 requires it).
+      if (!s && this.#closed.get(id) === ClosedHow.ENDED) throw new H2ConnectionError(ErrorCode.STREAM_CLOSED, `DATA on closed stream ${id}`);
       throw new H2StreamError(id, ErrorCode.STREAM_CLOSED, `DATA on closed stream ${id}`);
     }
     if (!s.recvWindow.receive(d.flowLength)) {
@@ -444,7 +449,7 @@ export class H2Session implements StreamOwner {
       return;
     }
     if (!this.#floods.resets.hit()) throw new H2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many stream resets (rapid reset)');
-    this.#forget(s, ClosedHow.ENDED, new SluiceError(SluiceErrorCode.STREAM_CLOSED, `stream reset by the peer (${errorCodeName(code)})`));
+    this.#forget(s, ClosedHow.RESET_RECEIVED, new SluiceError(SluiceErrorCode.STREAM_CLOSED, `stream reset by the peer (${errorCodeName(code)})`));
   }
 
   #onSettings(f: RawFrame): void {

@@ -112,12 +112,22 @@ t.test('5.1 (h2spec http2/5.1/10) closed: CONTINUATION after the peer sent RST_S
   await expectStreamError(t, peer, 1, [ErrorCode.STREAM_CLOSED, ErrorCode.PROTOCOL_ERROR]);
 });
 
-t.test('5.1 (h2spec http2/5.1/11) closed: DATA after both sides ended the stream is STREAM_CLOSED', async (t) => {
+t.test('5.1 (h2spec http2/5.1/11) closed: DATA after both sides ended the stream is a connection error STREAM_CLOSED', async (t) => {
   const { peer, port } = await serve(t);
   headersFrame(peer, 1, END, peer.block(commonHeaders(port)));
   await streamClosed(peer, 1);
   peer.data(1, 'test', true);
-  await expectStreamError(t, peer, 1, [ErrorCode.STREAM_CLOSED]);
+  // h2spec's verdict is VerifyConnectionError: a RST_STREAM fails it.
+  await expectConnectionError(t, peer, [ErrorCode.STREAM_CLOSED]);
+});
+
+t.test('5.1 closed: DATA after the peer reset the stream stays a stream error, the connection lives', async (t) => {
+  const { peer, port } = await serve(t);
+  headersFrame(peer, 1, Flag.END_HEADERS, peer.block(commonHeaders(port, 'POST', '/hold')));
+  await peer.sync();
+  peer.rst(1, ErrorCode.CANCEL);
+  peer.data(1, 'test', true);
+  await expectRstStream(t, peer, 1, ErrorCode.STREAM_CLOSED);
 });
 
 t.test('5.1 (h2spec http2/5.1/12) closed: HEADERS after both sides ended the stream is a connection error STREAM_CLOSED', async (t) => {

@@ -7,10 +7,12 @@
  */
 import type { Test } from 'tap';
 import { ErrorCode, errorCodeName } from '../../lib/h2/errors.js';
+import { FrameReader } from '../../lib/h2/frame/frame-reader.js';
 import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from '../../lib/h2/hpack/huffman-table.js';
+import { STATIC_NAMES, STATIC_TABLE_LENGTH, staticFieldIndex } from '../../lib/h2/hpack/static-table.js';
 import type { HeaderList } from '../../lib/http/request-body.js';
 import type { ServerOptions, SluiceServer, Transaction } from '../../lib/index.js';
-import { Flag, FrameType, H2Peer, type Frame, type PeerOptions } from './h2-peer.js';
+import { Flag, FrameType, H2Peer, PREFACE, SettingsId, type Frame, type PeerOptions } from './h2-peer.js';
 import { start } from './server.js';
 
 export { ErrorCode };
@@ -247,4 +249,347 @@ export function plainRequest(port: number, method = 'GET', path = '/'): Buffer {
     path === '/' ? hpackInt(4, 7, 0x80) : literalNoIndex(4, path),
     literalNoIndex(1, `127.0.0.1:${port}`), // :authority
   ]);
+}
+
+// --- h2spec's client, replayed: its HPACK encoder, its frame writer, its verdicts ---
+
+const STATIC_LAST_BY_NAME = new Map<string, number>(STATIC_NAMES.map((n, i) => [n, i] as [string, number]).filter(([, i]) => i > 0));
+
+/** §5.2 string as golang.org/x/net/http2/hpack writes it: Huffman only when strictly shorter. */
+function goString(s: string): Buffer {
+  const octets = Buffer.from(s, 'latin1');
+  let bits = 0;
+  for (const o of octets) bits += HUFFMAN_LENGTHS[o]!;
+  const huffLength = Math.ceil(bits / 8);
+  if (huffLength < octets.length) return Buffer.concat([hpackInt(huffLength, 7, 0x80), huffmanBits([...octets])]);
+  return Buffer.concat([hpackInt(octets.length, 7, 0), octets]);
+}
+
+/**
+ * The HPACK encoder h2spec uses (golang.org/x/net/http2/hpack `Encoder`, 4,096-octet
+ * table, never resized): an exact static match is indexed, anything else is a
+ * literal with incremental indexing (name by index when the static or dynamic table
+ * has it), so a connection's blocks refer to entries its earlier blocks added.
+ */
+export class GoHpackEncoder {
+  /** Dynamic table, newest first. */
+  readonly #table: Array<[string, string]> = [];
+  #size = 0;
+  readonly maxSize = 4096;
+
+  encode(fields: ReadonlyArray<readonly [string, string]>): Buffer {
+    const out: Buffer[] = [];
+    for (const [name, value] of fields) {
+      const [index, exact] = this.#search(name, value);
+      if (exact) {
+        out.push(hpackInt(index, 7, 0x80));
+        continue;
+      }
+      const indexing = name.length + value.length + 32 <= this.maxSize;
+      if (indexing) this.#add(name, value);
+      if (index === 0) out.push(Buffer.from([indexing ? 0x40 : 0x00]), goString(name), goString(value));
+      else out.push(hpackInt(index, indexing ? 6 : 4, indexing ? 0x40 : 0x00), goString(value));
+    }
+    return Buffer.concat(out);
+  }
+
+  #search(name: string, value: string): [number, boolean] {
+    const s = staticFieldIndex(name, value);
+    if (s !== 0) return [s, true];
+    const byName = STATIC_LAST_BY_NAME.get(name) ?? 0;
+    const exact = this.#table.findIndex(([n, v]) => n === name && v === value);
+    if (exact !== -1) return [exact + 1 + STATIC_TABLE_LENGTH, true];
+    const named = this.#table.findIndex(([n]) => n === name);
+    if (byName === 0 && named !== -1) return [named + 1 + STATIC_TABLE_LENGTH, false];
+    return [byName, false];
+  }
+
+  #add(name: string, value: string): void {
+    this.#table.unshift([name, value]);
+    this.#size += name.length + value.length + 32;
+    while (this.#size > this.maxSize) {
+      const [n, v] = this.#table.pop()!;
+      this.#size -= n.length + v.length + 32;
+    }
+  }
+}
+
+/** h2spec's default --max-header-length: the value length of its dummy headers. */
+export const H2SPEC_MAX_HEADER_LEN = 4000;
+
+/** h2spec's DummyHeaders: x-dummy0..n-1, each with 4,000 'x'. */
+export function dummyHeaders(n: number): Array<[string, string]> {
+  return Array.from({ length: n }, (_, i) => [`x-dummy${i}`, 'x'.repeat(H2SPEC_MAX_HEADER_LEN)] as [string, string]);
+}
+
+/** What h2spec's event loop sees next: a frame, the connection closing, or its read timing out. */
+export type H2specEvent = Frame | 'closed' | 'timeout';
+
+/** A verdict as h2spec gives it: passed, and the last event it saw (for the failure message). */
+export interface H2specVerdict {
+  passed: boolean;
+  actual: string;
+}
+
+/** golang.org/x/net/http2 HeadersFrameParam. */
+export interface HeadersParam {
+  streamId: number;
+  block: Buffer;
+  endStream: boolean;
+  endHeaders: boolean;
+  padLength?: number;
+  priority?: { dependency: number; exclusive: boolean; weight: number };
+}
+
+const describe = (ev: H2specEvent | null): string =>
+  ev === null ? 'nothing' : typeof ev === 'string' ? ev : `${Object.keys(FrameType).find((k) => FrameType[k as keyof typeof FrameType] === ev.type) ?? ev.type} frame (flags 0x${ev.flags.toString(16)}, stream ${ev.streamId}${ev.type === FrameType.GOAWAY ? `, ${errorCodeName(ev.payload.readUInt32BE(4))}` : ev.type === FrameType.RST_STREAM ? `, ${errorCodeName(ev.payload.readUInt32BE(0))}` : ''})`;
+
+/**
+ * h2spec's `spec.Conn`, replayed octet for octet over a raw socket: the same
+ * handshake, the same HPACK encoder, the same frame writer (illegal frames
+ * allowed), the same automatic WINDOW_UPDATEs, and the same verifiers. A case
+ * written with it sends exactly what h2spec sends and passes exactly when h2spec
+ * would, with one stricter rule: the server must send nothing but frames.
+ */
+export class H2specConn {
+  readonly encoder = new GoHpackEncoder();
+  /** The server's SETTINGS, as h2spec records them in the handshake. */
+  readonly settings = new Map<number, number>();
+  readonly #windows = new Map<number, number>([[0, 65_535]]);
+  #done = false;
+
+  private constructor(
+    readonly peer: H2Peer,
+    readonly port: number,
+    readonly timeoutMs: number,
+  ) {}
+
+  /** h2spec's Dial: a TCP connection, nothing sent. */
+  static async dial(t: Test, port: number, timeoutMs = 5000): Promise<H2specConn> {
+    const peer = await H2Peer.connect(port, { raw: true });
+    t.teardown(() => peer.close());
+    return new H2specConn(peer, port, timeoutMs);
+  }
+
+  /** h2spec's CommonHeaders: :method GET, :scheme http, :path /, :authority host:port. */
+  commonHeaders(): Array<[string, string]> {
+    return commonHeaders(this.port);
+  }
+
+  /** h2spec's Handshake: preface, SETTINGS_INITIAL_WINDOW_SIZE 65,535, then read until the server's SETTINGS (ACKed) and our ACK. */
+  async handshake(): Promise<void> {
+    this.send(PREFACE);
+    this.writeSettings([[SettingsId.INITIAL_WINDOW_SIZE, 65_535]]);
+    let local = false;
+    let remote = false;
+    while (!(local && remote)) {
+      const f = await this.peer.next(() => true, this.timeoutMs);
+      if (f.type !== FrameType.SETTINGS) continue;
+      if (f.flags & Flag.ACK) local = true;
+      else {
+        remote = true;
+        for (let i = 0; i + 6 <= f.payload.length; i += 6) this.settings.set(f.payload.readUInt16BE(i), f.payload.readUInt32BE(i + 2));
+        this.writeSettingsAck();
+      }
+    }
+  }
+
+  encodeHeaders(fields: ReadonlyArray<readonly [string, string]>): Buffer {
+    return this.encoder.encode(fields);
+  }
+
+  maxFrameSize(): number {
+    return this.settings.get(SettingsId.MAX_FRAME_SIZE) ?? 16_384;
+  }
+
+  send(bytes: Buffer | string): void {
+    this.peer.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+  }
+
+  writeData(streamId: number, endStream: boolean, data: Buffer | string, pad?: Buffer | string): void {
+    const body = Buffer.from(data);
+    if (pad === undefined) return this.peer.frame(FrameType.DATA, endStream ? Flag.END_STREAM : 0, streamId, body);
+    const p = Buffer.from(pad);
+    this.peer.frame(FrameType.DATA, (endStream ? Flag.END_STREAM : 0) | Flag.PADDED, streamId, Buffer.concat([Buffer.from([p.length]), body, p]));
+  }
+
+  writeHeaders(p: HeadersParam): void {
+    const pr = p.priority && (p.priority.dependency !== 0 || p.priority.exclusive || p.priority.weight !== 0) ? p.priority : null;
+    const flags = (p.padLength ? Flag.PADDED : 0) | (p.endStream ? Flag.END_STREAM : 0) | (p.endHeaders ? Flag.END_HEADERS : 0) | (pr ? Flag.PRIORITY : 0);
+    const parts = [p.padLength ? Buffer.from([p.padLength]) : Buffer.alloc(0), pr ? priority(pr.dependency, pr.weight, pr.exclusive) : Buffer.alloc(0), p.block, Buffer.alloc(p.padLength ?? 0)];
+    this.peer.frame(FrameType.HEADERS, flags, p.streamId, Buffer.concat(parts));
+  }
+
+  writePriority(streamId: number, dependency: number, exclusive: boolean, weight: number): void {
+    this.peer.frame(FrameType.PRIORITY, 0, streamId, priority(dependency, weight, exclusive));
+  }
+
+  writeRstStream(streamId: number, code: number): void {
+    this.peer.frame(FrameType.RST_STREAM, 0, streamId, u32(code));
+  }
+
+  writeSettings(params: Array<[number, number]>): void {
+    this.peer.settings(params);
+  }
+
+  writeSettingsAck(): void {
+    this.peer.frame(FrameType.SETTINGS, Flag.ACK, 0);
+  }
+
+  writePing(ack: boolean, data: Buffer): void {
+    this.peer.frame(FrameType.PING, ack ? Flag.ACK : 0, 0, data);
+  }
+
+  writeGoAway(lastStreamId: number, code: number, debug: Buffer | string): void {
+    this.peer.frame(FrameType.GOAWAY, 0, 0, Buffer.concat([u32(lastStreamId & 0x7fff_ffff), u32(code), Buffer.from(debug)]));
+  }
+
+  writeWindowUpdate(streamId: number, increment: number): void {
+    this.peer.frame(FrameType.WINDOW_UPDATE, 0, streamId, u32(increment));
+  }
+
+  writeContinuation(streamId: number, endHeaders: boolean, block: Buffer): void {
+    this.peer.frame(FrameType.CONTINUATION, endHeaders ? Flag.END_HEADERS : 0, streamId, block);
+  }
+
+  writePushPromise(streamId: number, promiseId: number, endHeaders: boolean, block: Buffer): void {
+    this.peer.frame(FrameType.PUSH_PROMISE, endHeaders ? Flag.END_HEADERS : 0, streamId, Buffer.concat([u32(promiseId), block]));
+  }
+
+  /** h2spec's WaitEvent: the next frame (DATA also refills h2spec's windows), the close, or a timeout; the last two end the connection for h2spec. */
+  async waitEvent(): Promise<H2specEvent> {
+    if (this.#done) return this.peer.closed ? 'closed' : 'timeout';
+    try {
+      const f = await this.peer.next(() => true, this.timeoutMs);
+      if (f.type === FrameType.DATA) this.#refill(f);
+      return f;
+    } catch {
+      this.#done = true;
+      return this.peer.closed ? 'closed' : 'timeout';
+    }
+  }
+
+  #refill(f: Frame): void {
+    const len = f.payload.length;
+    for (const id of [f.streamId, 0]) {
+      const w = (this.#windows.get(id) ?? 65_535) - len;
+      if (w <= 0) {
+        this.writeWindowUpdate(id, 65_535 - w);
+        this.#windows.set(id, 65_535);
+      } else this.#windows.set(id, w);
+    }
+  }
+
+  /** h2spec's WaitEventByType: the next event of that frame type, or failure at the close or a timeout. */
+  async waitEventByType(type: number): Promise<{ event: H2specEvent | null; found: boolean }> {
+    let last: H2specEvent | null = null;
+    for (;;) {
+      const ev = await this.waitEvent();
+      if (typeof ev !== 'string' && ev.type === type) return { event: ev, found: true };
+      if (typeof ev === 'string') return { event: last ?? ev, found: false };
+      last = ev;
+    }
+  }
+
+  /** The loop shared by h2spec's VerifyConnectionClose/Error, VerifyStreamError, VerifyStreamClose, VerifyPingFrameOrConnectionClose. */
+  async #until(pass: (ev: H2specEvent) => boolean): Promise<H2specVerdict> {
+    let actual: H2specEvent | null = null;
+    for (;;) {
+      const ev = await this.waitEvent();
+      if (pass(ev)) return { passed: true, actual: describe(ev) };
+      if (typeof ev === 'string') return { passed: false, actual: describe(actual ?? ev) };
+      actual = ev;
+    }
+  }
+
+  /** h2spec's strict 5.4.1/2: a GOAWAY (any code) arrives before the connection closes. */
+  verifyGoAway(): Promise<H2specVerdict> {
+    return this.#until((ev) => typeof ev !== 'string' && ev.type === FrameType.GOAWAY);
+  }
+
+  /** The loop of h2spec's 6.7/1 and 6.7/2: a PING ACK with `data`; a PING echoing `forbidden` fails at once. */
+  async verifyPingAckNot(data: Buffer, forbidden?: Buffer): Promise<H2specVerdict> {
+    for (;;) {
+      const ev = await this.waitEvent();
+      if (typeof ev === 'string') return { passed: false, actual: ev };
+      if (ev.type !== FrameType.PING) continue;
+      if (forbidden && ev.payload.equals(forbidden)) return { passed: false, actual: `${describe(ev)} echoing the PING ACK` };
+      if ((ev.flags & Flag.ACK) !== 0 && ev.payload.equals(data)) return { passed: true, actual: describe(ev) };
+    }
+  }
+
+  verifyConnectionClose(): Promise<H2specVerdict> {
+    return this.#until((ev) => ev === 'closed');
+  }
+
+  verifyConnectionError(...codes: number[]): Promise<H2specVerdict> {
+    return this.#until((ev) => ev === 'closed' || (typeof ev !== 'string' && ev.type === FrameType.GOAWAY && codes.includes(ev.payload.readUInt32BE(4))));
+  }
+
+  verifyStreamError(...codes: number[]): Promise<H2specVerdict> {
+    return this.#until(
+      (ev) =>
+        ev === 'closed' ||
+        (typeof ev !== 'string' &&
+          ((ev.type === FrameType.GOAWAY && codes.includes(ev.payload.readUInt32BE(4))) || (ev.type === FrameType.RST_STREAM && codes.includes(ev.payload.readUInt32BE(0))))),
+    );
+  }
+
+  verifyStreamClose(): Promise<H2specVerdict> {
+    return this.#until(
+      (ev) =>
+        typeof ev !== 'string' &&
+        (((ev.type === FrameType.DATA || ev.type === FrameType.HEADERS) && (ev.flags & Flag.END_STREAM) !== 0) ||
+          (ev.type === FrameType.RST_STREAM && ev.payload.readUInt32BE(0) === ErrorCode.NO_ERROR)),
+    );
+  }
+
+  verifyPingFrameOrConnectionClose(data: Buffer): Promise<H2specVerdict> {
+    return this.#until((ev) => ev === 'closed' || (typeof ev !== 'string' && ev.type === FrameType.PING && (ev.flags & Flag.ACK) !== 0 && ev.payload.equals(data)));
+  }
+
+  /** VerifyEventType, and the typed checks built on WaitEventByType (`check` looks at the frame found). */
+  async verifyEventType(type: number, check: (f: Frame) => boolean = () => true): Promise<H2specVerdict> {
+    const { event, found } = await this.waitEventByType(type);
+    return { passed: found && typeof event !== 'string' && event !== null && check(event), actual: describe(event) };
+  }
+
+  verifyHeadersFrame(streamId: number): Promise<H2specVerdict> {
+    return this.verifyEventType(FrameType.HEADERS, (f) => f.streamId === streamId);
+  }
+
+  verifyPingFrameWithAck(data: Buffer): Promise<H2specVerdict> {
+    return this.verifyEventType(FrameType.PING, (f) => (f.flags & Flag.ACK) !== 0 && f.payload.equals(data));
+  }
+}
+
+/**
+ * Everything the server sent parses as HTTP/2 frames of defined types, the first
+ * being SETTINGS, with no octet left over once the connection is closed: an
+ * HTTP/1 answer or stray bytes fail h2spec even where its verdict passed.
+ */
+export function onlyFrames(peer: H2Peer, firstSettings = true): { ok: boolean; why: string } {
+  const bytes = Buffer.concat(peer.received);
+  const reader = new FrameReader(16_777_215);
+  reader.push(bytes);
+  let f;
+  let first = true;
+  try {
+    while ((f = reader.next()) !== null) {
+      if (f.type > FrameType.CONTINUATION) return { ok: false, why: `a frame of undefined type 0x${f.type.toString(16)}: ${bytes.toString('latin1', 0, 40)}` };
+      if (first && firstSettings && f.type !== FrameType.SETTINGS) return { ok: false, why: `the first frame is of type ${f.type}, not SETTINGS` };
+      first = false;
+    }
+  } catch (err) {
+    return { ok: false, why: (err as Error).message };
+  }
+  if (peer.closed && reader.buffered > 0) return { ok: false, why: `${reader.buffered} octets that are not a whole frame: ${bytes.toString('latin1', 0, 40)}` };
+  return { ok: true, why: '' };
+}
+
+/** Assert h2spec's verdict, and that the server spoke only HTTP/2 frames. */
+export function h2specPassed(t: Test, conn: H2specConn, verdict: H2specVerdict, what: string, firstSettings = true): void {
+  t.ok(verdict.passed, what, { actual: verdict.actual });
+  const frames = onlyFrames(conn.peer, firstSettings);
+  t.ok(frames.ok, 'the server sent only HTTP/2 frames', { why: frames.why });
 }

@@ -1,11 +1,12 @@
 /**
  * Incremental frame splitter: bytes in (split anywhere), whole frames out.
- * It checks only what the 9-octet header alone can tell (§4.1, §4.2);
+ * It checks only what the 9-octet header alone can tell (§4.1, §4.2, and the
+ * fixed lengths of §6.4-§6.9);
  * per-type payload rules live in decode.ts.
  * @module
  */
 import { ErrorCode, H2ConnectionError } from '../errors.js';
-import { FRAME_HEADER_LENGTH, STREAM_ID_MASK } from './constants.js';
+import { Flag, FRAME_HEADER_LENGTH, FrameType, STREAM_ID_MASK } from './constants.js';
 
 export interface RawFrame {
   type: number;
@@ -14,6 +15,27 @@ export interface RawFrame {
   streamId: number;
   /** Zero-copy view of the input when the frame arrived in one chunk. */
   payload: Buffer;
+}
+
+/**
+ * The connection-level FRAME_SIZE_ERRORs of §6.4, §6.5, §6.7, §6.8 and §6.9, from the
+ * header alone (decode.ts checks the same on whole frames), or null.
+ */
+function fixedSizeError(type: number, flags: number, length: number): string | null {
+  switch (type) {
+    case FrameType.RST_STREAM:
+    case FrameType.WINDOW_UPDATE:
+      return length === 4 ? null : `${type === FrameType.RST_STREAM ? 'RST_STREAM' : 'WINDOW_UPDATE'} of length ${length}`;
+    case FrameType.SETTINGS:
+      if (flags & Flag.ACK) return length === 0 ? null : 'SETTINGS ACK with a payload';
+      return length % 6 === 0 ? null : `SETTINGS of length ${length}, not a multiple of 6`;
+    case FrameType.PING:
+      return length === 8 ? null : `PING of length ${length}`;
+    case FrameType.GOAWAY:
+      return length >= 8 ? null : `GOAWAY of length ${length}`;
+    default:
+      return null;
+  }
 }
 
 export class FrameReader {
@@ -45,9 +67,12 @@ export class FrameReader {
       // would alter connection state, so treat it as a connection error (§4.2 allows it).
       throw new H2ConnectionError(ErrorCode.FRAME_SIZE_ERROR, `frame of ${length} octets exceeds SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize}`);
     }
-    if (this.#buffered < FRAME_HEADER_LENGTH + length) return null;
     const type = h[3]!;
     const flags = h[4]!;
+    // A length the type forbids is known from the header: fail now rather than wait for octets that may never come.
+    const wrongSize = fixedSizeError(type, flags, length);
+    if (wrongSize !== null) throw new H2ConnectionError(ErrorCode.FRAME_SIZE_ERROR, wrongSize);
+    if (this.#buffered < FRAME_HEADER_LENGTH + length) return null;
     const streamId = h.readUInt32BE(5) & STREAM_ID_MASK;
     this.#skip(FRAME_HEADER_LENGTH);
     return { type, flags, streamId, payload: this.#take(length) };
