@@ -291,8 +291,8 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
     this.#enqueue(0, () => this.#tx.write(closePayload(code, reason), WriteMode.CLOSE)).catch(() => {});
     this.#closeTimer = setTimeout(() => {
       this.#init.log?.(`${this.id}: no close frame from the peer within ${this.#limits.closeTimeoutMs} ms; dropping the transport`);
-      this.#tx.abort();
       this.#finish({ code, reason, wasClean: false, initiator: 'server' });
+      this.#tx.abort();
     }, this.#limits.closeTimeoutMs);
     this.#closeTimer.unref();
   }
@@ -359,8 +359,8 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
     if (timeout > 0 && this.#pongTimer === null) {
       this.#pongTimer = setTimeout(() => {
         this.#init.log?.(`${this.id}: no pong within ${timeout} ms; dropping the transport`);
-        this.#tx.abort();
         this.#finish({ code: CloseCode.ABNORMAL, reason: 'pong timeout', wasClean: false, initiator: 'server' });
+        this.#tx.abort();
       }, timeout);
       this.#pongTimer.unref();
     }
