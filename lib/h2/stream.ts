@@ -123,8 +123,11 @@ export class H2Stream implements ResponseBackend {
   /** RST_STREAM sent or received, or the connection died: fail everything pending. */
   close(reason: Error | null): void {
     this.state = StreamState.CLOSED;
-    const err = reason ?? new SluiceError(SluiceErrorCode.STREAM_CLOSED, `stream ${this.id} closed`);
-    for (const c of this.queue.splice(0)) c.reject(new SluiceError(SluiceErrorCode.STREAM_CLOSED, err.message));
+    // Errors capture a stack trace: build them only when a write is actually pending (not on every normal end).
+    if (this.queue.length > 0) {
+      const message = reason?.message ?? `stream ${this.id} closed`;
+      for (const c of this.queue.splice(0)) c.reject(new SluiceError(SluiceErrorCode.STREAM_CLOSED, message));
+    }
     if (reason) {
       this.body?.fail(reason);
       const onAbort = this.onAbort;
