@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t, { type Test } from 'tap';
-import { Client } from 'undici';
+import { Client, H2CClient, type Dispatcher } from 'undici';
 import { Token, type Transaction } from '../../lib/index.js';
 import { havePeer, start } from '../support/server.js';
 import { testCert } from '../support/tls.js';
@@ -198,7 +198,8 @@ function undiciKind(name: string, proto: 'h1' | 'h2', opts: { tls: boolean; allo
     proto,
     async open(e) {
       const origin = opts.tls ? `https://127.0.0.1:${e.tlsPort}` : `http://127.0.0.1:${e.port}`;
-      const client = new Client(origin, { allowH2: opts.allowH2 ?? false, useH2c: opts.useH2c ?? false, connect: opts.tls ? { ca: e.cert } : {} });
+      // H2CClient is undici's prior-knowledge h2c client (Client with allowH2 + useH2c).
+      const client: Dispatcher = opts.useH2c ? new H2CClient(origin) : new Client(origin, { allowH2: opts.allowH2 ?? false, connect: opts.tls ? { ca: e.cert } : {} });
       return {
         async send(ask) {
           const res = await client.request({ method: ask.method as 'GET', path: ask.path, headers: ask.headers ?? {}, body: ask.body ?? null });
@@ -324,7 +325,7 @@ function curlKind(name: string, proto: 'h1' | 'h2', flags: string[], tls: boolea
 const CLIENTS: ClientKind[] = [
   undiciKind('undici Client (HTTP/1.1)', 'h1', { tls: false }),
   undiciKind('undici Client (HTTP/1.1 over TLS, ALPN http/1.1)', 'h1', { tls: true }),
-  undiciKind('undici Client allowH2 + useH2c (h2c prior knowledge)', 'h2', { tls: false, allowH2: true, useH2c: true }),
+  undiciKind('undici H2CClient (h2c prior knowledge)', 'h2', { tls: false, allowH2: true, useH2c: true }),
   undiciKind('undici Client allowH2 (TLS, ALPN h2)', 'h2', { tls: true, allowH2: true }),
   nodeHttp,
   nodeHttp2,
