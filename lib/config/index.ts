@@ -16,3 +16,4 @@ export { loadConfigFile, resolveConfig, fileOriginDir, listenKey, DEFAULT_HOST, 
 export { buildListeners, Listeners, Listener, type ListenerInfo, type ServeParts, type MountHandlerFactory, type WebSocketWrapper } from './listeners.js';
 export { withAccessLog, clfTime, escapeField, type LogSink } from './access-log.js';
 export { withCors, isPreflight, CORS_ALLOW_METHODS, CORS_MAX_AGE_S, CORS_RESPONSE_HEADERS } from './cors.js';
+export { parseCliArgs, cliConfig, USAGE, DEFAULT_SHUTDOWN_TIMEOUT_MS, type CliOptions } from './cli.js';

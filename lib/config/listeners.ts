@@ -18,10 +18,22 @@ import { CORS_RESPONSE_HEADERS, withCors } from './cors.js';
 import { fsReason, listenKey, type ResolvedConfig, type ResolvedVhost } from './resolve.js';
 import type { MountSpecInput } from './schema.js';
 
-/** What mounts/ provides (the Mounts contract's `createMountHandler`). */
-export type MountHandlerFactory = (mounts: MountSpecInput[], ctx: { baseDir: string; callbacks: Record<string, Handler> }) => Handler;
-/** What protocols/ provides (the protocols contract's `withWebSockets`, registry bound). */
-export type WebSocketWrapper = (wsProtocols: Record<string, { default?: boolean; [option: string]: unknown }>, fallback: Handler) => Handler;
+/** What mounts/ provides (the Mounts contract's `createMountHandler`); `close()` releases upstream connections. */
+export type MountHandlerFactory = (mounts: MountSpecInput[], ctx: { baseDir: string; callbacks: Record<string, Handler> }) => Handler & { close?(): Promise<void> };
+/** What protocols/ provides (the protocols contract's `withWebSockets`, registry bound) for the vhost `vhost`. */
+export type WebSocketWrapper = (
+  wsProtocols: Record<string, { default?: boolean; [option: string]: unknown }>,
+  fallback: Handler,
+  vhost: string,
+) => Handler & { goingAway?(reason?: string): void; destroy?(): void };
+
+/** What a vhost's parts need at shutdown. */
+interface Teardown {
+  /** Before the listener closes: tell WebSocket sessions to go (1001), so they do not hold the shutdown. */
+  goingAway(): void;
+  /** After: release upstream connections and protocol state. */
+  release(): Promise<void>;
+}
 
 export interface ServeParts {
   createMountHandler: MountHandlerFactory;
@@ -100,10 +112,12 @@ export class Listener {
 export class Listeners {
   readonly listeners: Listener[];
   readonly #logs: WriteStream[];
+  readonly #teardowns: Teardown[];
 
-  constructor(listeners: Listener[], logs: WriteStream[]) {
+  constructor(listeners: Listener[], logs: WriteStream[], teardowns: Teardown[]) {
     this.listeners = listeners;
     this.#logs = logs;
+    this.#teardowns = teardowns;
   }
 
   /**
@@ -127,7 +141,9 @@ export class Listeners {
 
   /** Graceful: GOAWAY / close idle keep-alives, in-flight responses finish, forced after `timeoutMs`. */
   async close(timeoutMs = 10_000): Promise<void> {
+    for (const t of this.#teardowns) t.goingAway();
     await Promise.all(this.listeners.map((l) => l.server.close(timeoutMs).catch(() => {})));
+    await Promise.all(this.#teardowns.map((t) => t.release().catch(() => {})));
     await Promise.all(this.#logs.map((s) => new Promise<void>((resolve) => s.end(resolve))));
   }
 }
@@ -164,10 +180,11 @@ export function buildListeners(config: ResolvedConfig, parts: ServeParts): Liste
   }
 
   const listeners: Listener[] = [];
+  const teardowns: Teardown[] = [];
   for (const group of groups.values()) {
     const vhosts: VhostOptions[] = [];
     for (const v of group) {
-      const handler = vhostHandler(v, config, parts, problems, sinkFor);
+      const handler = vhostHandler(v, config, parts, problems, sinkFor, teardowns);
       if (!handler) continue;
       const headers: HeaderList = [...v.headers, ...(v.cors ? CORS_RESPONSE_HEADERS : [])];
       vhosts.push({
@@ -196,12 +213,20 @@ export function buildListeners(config: ResolvedConfig, parts: ServeParts): Liste
   }
   if (problems.length > 0) {
     for (const { stream } of logs.values()) stream.end();
+    for (const t of teardowns) void t.release().catch(() => {});
     throw new ConfigError(config.source, problems);
   }
-  return new Listeners(listeners, [...logs.values()].map((l) => l.stream));
+  return new Listeners(listeners, [...logs.values()].map((l) => l.stream), teardowns);
 }
 
-function vhostHandler(v: ResolvedVhost, config: ResolvedConfig, parts: ServeParts, problems: ConfigProblem[], sinkFor: (v: ResolvedVhost) => LogSink | null): Handler | null {
+function vhostHandler(
+  v: ResolvedVhost,
+  config: ResolvedConfig,
+  parts: ServeParts,
+  problems: ConfigProblem[],
+  sinkFor: (v: ResolvedVhost) => LogSink | null,
+  teardowns: Teardown[],
+): Handler | null {
   const at = `vhosts[${v.index}]`;
   const callbacks = parts.callbacks ?? {};
   let ok = true;
@@ -220,8 +245,20 @@ function vhostHandler(v: ResolvedVhost, config: ResolvedConfig, parts: ServePart
   }
   if (!ok) return null;
   try {
-    let handler = parts.createMountHandler(v.mounts, { baseDir: config.baseDir, callbacks });
-    if (wsNames.length > 0 && parts.withWebSockets) handler = parts.withWebSockets(v.wsProtocols, handler);
+    const mounts = parts.createMountHandler(v.mounts, { baseDir: config.baseDir, callbacks });
+    let handler: Handler = mounts;
+    let ws: ReturnType<WebSocketWrapper> | null = null;
+    try {
+      if (wsNames.length > 0 && parts.withWebSockets) handler = ws = parts.withWebSockets(v.wsProtocols, mounts, v.name);
+    } finally {
+      teardowns.push({
+        goingAway: () => ws?.goingAway?.('server shutting down'),
+        release: async () => {
+          ws?.destroy?.();
+          await mounts.close?.();
+        },
+      });
+    }
     if (v.cors) handler = withCors(handler);
     const sink = sinkFor(v);
     if (sink) handler = withAccessLog(handler, sink);

@@ -69,10 +69,7 @@ export const mountSchema = z
     spa: z.string().min(1).optional(),
     dotfiles: z.enum(['deny', 'allow']).optional(),
     precompressed: z.boolean().optional(),
-    'redirect-status': z
-      .number()
-      .refine((n) => n === 301 || n === 302 || n === 307 || n === 308, { message: 'expected 301, 302, 307 or 308' })
-      .optional(),
+    'redirect-status': z.union([z.literal(301), z.literal(302), z.literal(307), z.literal(308)], { message: 'expected 301, 302, 307 or 308' }).optional(),
     'redirect-append-path': z.boolean().optional(),
     'proxy-timeout-ms': z.number().int().positive().optional(),
   })

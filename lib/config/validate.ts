@@ -64,7 +64,8 @@ function problemsOf(issue: z.core.$ZodIssue, data: unknown): ConfigProblem[] {
     case 'too_big':
       return [{ path: formatPath(path), reason: withGot(issue.message.startsWith('Too big') ? `expected at most ${String(issue.maximum)}` : issue.message, data, path) }];
     default:
-      return [{ path: formatPath(path), reason: issue.code === 'custom' ? issue.message : withGot(issue.message, data, path) }];
+      // Origin problems already quote the value; numbers checked by refine() do not.
+      return [{ path: formatPath(path), reason: issue.code === 'custom' && typeof valueAt(data, path) !== 'number' ? issue.message : withGot(issue.message, data, path) }];
   }
 }
 
