@@ -270,3 +270,33 @@ t.test('4.3 a header block on a stream the server reset is still decoded: the HP
   t.equal(seen.at(-1)?.headers.find(([n]) => n === 'x-trailer')?.[1], 'late-trailer-value');
   await expectAlive(t, peer, [3]);
 });
+
+// A frame whose length its type forbids is an error known from its 9-octet header: the server
+// must not wait for a payload the peer may never send (h2spec http2/6.5/3 in one release
+// announces 9 octets of SETTINGS and sends 8).
+for (const [what, type, flags, streamId, length, code] of [
+  ['SETTINGS announcing 9 octets', FrameType.SETTINGS, 0, 0, 9, ErrorCode.FRAME_SIZE_ERROR],
+  ['SETTINGS ACK announcing 6 octets', FrameType.SETTINGS, Flag.ACK, 0, 6, ErrorCode.FRAME_SIZE_ERROR],
+  ['PING announcing 9 octets', FrameType.PING, 0, 0, 9, ErrorCode.FRAME_SIZE_ERROR],
+  ['WINDOW_UPDATE announcing 5 octets', FrameType.WINDOW_UPDATE, 0, 0, 5, ErrorCode.FRAME_SIZE_ERROR],
+  ['RST_STREAM announcing 8 octets', FrameType.RST_STREAM, 0, 1, 8, ErrorCode.FRAME_SIZE_ERROR],
+  ['GOAWAY announcing 7 octets', FrameType.GOAWAY, 0, 0, 7, ErrorCode.FRAME_SIZE_ERROR],
+] as const) {
+  t.test(`4.2 ${what}, payload never sent, is a connection error FRAME_SIZE_ERROR at once`, async (t) => {
+    const { peer, port } = await serve(t);
+    if (type === FrameType.RST_STREAM) headersFrame(peer, 1, Flag.END_HEADERS, peer.block(commonHeaders(port, 'GET', '/hold')));
+    peer.write(rawFrame(length, type, flags, streamId, Buffer.alloc(length - 1)));
+    await expectConnectionError(t, peer, [code]);
+  });
+}
+
+t.test('4.2 a frame of an allowed length is waited for: SETTINGS split across writes is applied', async (t) => {
+  const { peer } = await serve(t);
+  const whole = rawFrame(6, FrameType.SETTINGS, 0, 0, Buffer.from([0, 4, 0, 0, 0x10, 0]));
+  peer.write(whole.subarray(0, 12));
+  await new Promise((r) => setTimeout(r, 50));
+  peer.write(whole.subarray(12));
+  const ack = await peer.settingsAck();
+  t.equal(ack.payload.length, 0, 'acknowledged');
+  await expectAlive(t, peer);
+});

@@ -115,10 +115,11 @@ t.test('generic 3.1/2 (RFC 9113 6.1) several DATA frames are accepted', async (t
   t.equal(seen[0]?.body?.toString(), 'testtest');
 });
 
-t.test('generic 3.1/3 (RFC 9113 6.1) a DATA frame with padding is accepted', async (t) => {
+t.test('generic 3.1/3 (RFC 9113 6.1) a DATA frame with padding is accepted, even padding that is not zeros', async (t) => {
   const { peer, port, seen } = await serve(t);
   headersFrame(peer, 1, Flag.END_HEADERS, peer.block(commonHeaders(port, 'POST')));
-  peer.frame(FrameType.DATA, Flag.PADDED | Flag.END_STREAM, 1, Buffer.concat([Buffer.from([5]), Buffer.from('test'), Buffer.alloc(5)]));
+  // h2spec pads with the six octets "padded": a receiver MAY reject non-zero padding, but then fails h2spec.
+  peer.frame(FrameType.DATA, Flag.PADDED | Flag.END_STREAM, 1, Buffer.concat([Buffer.from([6]), Buffer.from('test'), Buffer.from('padded')]));
   await expectResponseHeaders(t, peer, 1);
   await peer.response(1);
   t.equal(seen[0]?.body?.toString(), 'test');
@@ -187,14 +188,12 @@ t.test('generic 3.7/1 (RFC 9113 6.7) PING is answered', async (t) => {
   await expectPingAck(t, peer, data);
 });
 
-t.test('generic 3.8/1 (RFC 9113 6.8) GOAWAY from the client is accepted: PING answered or the connection closed', async (t) => {
+t.test('generic 3.8/1 (RFC 9113 6.8) GOAWAY from the client with no stream open: the server closes the connection, without an error', async (t) => {
   const { peer } = await serve(t);
   peer.frame(FrameType.GOAWAY, 0, 0, goawayPayload(0, ErrorCode.NO_ERROR, 'h2spec'));
-  const data = opaque('h2spec');
-  peer.ping(data);
-  const f = await peer.next((x) => x.type === FrameType.PING || x.type === FrameType.GOAWAY || x.type === FrameType.RST_STREAM).catch(() => null);
-  if (f === null) t.ok(peer.closed, 'the connection closed, with no error frame');
-  else t.same([f.type, f.flags, f.payload], [FrameType.PING, Flag.ACK, data], 'PING ACK');
+  // h2spec's verdict is VerifyConnectionClose: only the close passes, a live connection times out.
+  await peer.closedByServer();
+  t.same(peer.frames.filter((f) => f.type === FrameType.GOAWAY || f.type === FrameType.RST_STREAM), [], 'no GOAWAY or RST_STREAM: nothing went wrong');
 });
 
 t.test('generic 3.9/1 (RFC 9113 6.9) WINDOW_UPDATE on stream 0 is accepted', async (t) => {
