@@ -51,6 +51,10 @@ const CASES: Case[] = [
   head('Transfer-Encoding on HTTP/1.0', `POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`),
   head('unsupported Transfer-Encoding (gzip, chunked)', `POST / HTTP/1.1\r\n${HOST}Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n`, S501),
   head('unsupported Transfer-Encoding in two fields', `POST / HTTP/1.1\r\n${HOST}Transfer-Encoding: deflate\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, S501),
+  // Far beyond the limits: the answer comes once the limit is crossed, not when the peer stops sending.
+  head('a 20 KiB target (longer than the first line the sniffer waits for)', `GET /${'a'.repeat(20 << 10)} HTTP/1.1\r\n${HOST}\r\n`, S414),
+  head('a 1 MiB header line', `${LINE}${HOST}X-Big: ${'b'.repeat(1 << 20)}\r\n\r\n`, S431),
+  head('10,000 header fields', `${LINE}${HOST}${'X-A: 1\r\n'.repeat(10_000)}\r\n`, S431),
   // Field syntax (RFC 9112 §5).
   head('obs-fold', `${LINE}${HOST}X-A: 1\r\n  2\r\n\r\n`),
   head('obs-fold with HTAB', `${LINE}${HOST}X-A: 1\r\n\t2\r\n\r\n`),
