@@ -141,24 +141,28 @@ export function withWebSockets(
   const goingAway = (reason = 'server shutting down'): void => {
     for (const e of entries.values()) for (const s of [...e.context.sessions()]) if (s.open) s.close(1001, reason);
   };
-  return Object.assign(handler, {
-    get sessionCount(): number {
-      let n = 0;
-      for (const e of entries.values()) n += e.context.size;
-      return n;
-    },
-    goingAway,
-    destroy(): void {
-      goingAway();
-      for (const e of entries.values()) {
-        try {
-          e.protocol.destroy?.(e.context);
-        } catch (err) {
-          e.context.log(`destroy failed: ${(err as Error).message}`);
-        }
+  const destroy = (): void => {
+    goingAway();
+    for (const e of entries.values()) {
+      try {
+        e.protocol.destroy?.(e.context);
+      } catch (err) {
+        e.context.log(`destroy failed: ${(err as Error).message}`);
       }
+    }
+  };
+  // defineProperties, not Object.assign: assign would copy the getter's value once.
+  return Object.defineProperties(handler, {
+    sessionCount: {
+      get(): number {
+        let n = 0;
+        for (const e of entries.values()) n += e.context.size;
+        return n;
+      },
     },
-  });
+    goingAway: { value: goingAway },
+    destroy: { value: destroy },
+  }) as WebSocketHandler;
 }
 
 function refuse(tx: Transaction, r: HandshakeRefusal): Promise<void> {
