@@ -327,21 +327,18 @@ t.test('keep-alive idle timeout closes an idle connection after its last respons
 
 t.test('body idle timeout', async (t) => {
   const bodyErrors: string[] = [];
-  const { port } = await start(
-    t,
-    async (tx) => {
-      try {
-        const body = await tx.request.body.bytes();
-        await tx.respond(200, {}, body);
-      } catch (err) {
-        bodyErrors.push((err as { code?: string }).code ?? String(err));
-        throw err;
-      }
-    },
-    { h1: { bodyIdleTimeoutMs: 600 } },
-  );
+  const echo = async (tx: Transaction): Promise<void> => {
+    try {
+      const body = await tx.request.body.bytes();
+      await tx.respond(200, {}, body);
+    } catch (err) {
+      bodyErrors.push((err as { code?: string }).code ?? String(err));
+      throw err;
+    }
+  };
 
   await t.test('a body that stops arriving gets 408 and a close', async (t) => {
+    const { port } = await start(t, echo, { h1: { bodyIdleTimeoutMs: 300 } });
     const client = await RawClient.connect(port);
     t.teardown(() => client.close());
     client.write(`POST / HTTP/1.1\r\n${HOST}Content-Length: 10\r\n\r\nabc`);
@@ -353,12 +350,13 @@ t.test('body idle timeout', async (t) => {
   });
 
   await t.test('a body that keeps arriving, slowly, is not cut: the timeout is per idle gap', async (t) => {
+    const { port } = await start(t, echo, { h1: { bodyIdleTimeoutMs: 1500 } });
     const client = await RawClient.connect(port);
     t.teardown(() => client.close());
     const body = 'x'.repeat(30);
     client.write(`POST / HTTP/1.1\r\n${HOST}Content-Length: ${body.length}\r\n\r\n`);
-    // 30 bytes 50 ms apart: the whole body takes longer than the timeout, no gap does.
-    await client.writeSlowly(Array.from(body), 50);
+    // 30 bytes 100 ms apart: the whole body takes twice the timeout, no gap comes near it.
+    await client.writeSlowly(Array.from(body), 100);
     const r = await client.readResponse('POST', 10_000);
     t.equal(r.status, 200);
     t.equal(r.body.toString(), body);
