@@ -688,7 +688,8 @@ export class H2Session implements StreamOwner {
       e = new H2ConnectionError(ErrorCode.INTERNAL_ERROR, 'internal error');
     }
     this.#count(e);
-    this.#host.write(encode.encodeGoaway(this.#lastPeerStreamId, e.h2Code, e.message));
+    // §6.8: never raise the last stream id of a GOAWAY already sent (streams above it were ignored).
+    this.#host.write(encode.encodeGoaway(this.#goawayLastId >= 0 ? this.#goawayLastId : this.#lastPeerStreamId, e.h2Code, e.message));
     this.#dead = true;
     this.#clearTimers();
     for (const s of [...this.#streams.values()]) this.#forget(s, ClosedHow.ENDED, e);

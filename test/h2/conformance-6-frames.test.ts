@@ -351,6 +351,24 @@ t.test('6.8 graceful shutdown: GOAWAY NO_ERROR names the last stream; it complet
   t.equal(peer.frames.filter((f) => f.type === FrameType.GOAWAY).length, 1, 'no error GOAWAY followed');
 });
 
+t.test('6.8 after a graceful GOAWAY, an error GOAWAY does not raise the last stream identifier', async (t) => {
+  const { peer, port, server } = await serve(t);
+  headersFrame(peer, 1, Flag.END_HEADERS, peer.block(commonHeaders(port, 'POST', '/upload')));
+  await peer.sync();
+  const closing = server.close(5000);
+  const first = await peer.next((f) => f.type === FrameType.GOAWAY);
+  t.equal(first.payload.readUInt32BE(0), 1, 'graceful GOAWAY names stream 1');
+  headersFrame(peer, 3, END, peer.block(commonHeaders(port))); // ignored: above the last stream id
+  peer.frame(FrameType.PING, 0, 1, Buffer.alloc(8)); // a connection error
+  const second = await peer.next((f) => f.type === FrameType.GOAWAY);
+  t.equal(second.payload.readUInt32BE(4), ErrorCode.PROTOCOL_ERROR, 'the error GOAWAY');
+  t.ok(second.payload.readUInt32BE(0) <= 1, 'its last stream id is not above the first one (the client may have retried stream 3 elsewhere)', {
+    found: second.payload.readUInt32BE(0),
+  });
+  await peer.closedByServer();
+  await closing;
+});
+
 t.test('6.8 a GOAWAY from the peer lets open streams finish, then the connection closes', async (t) => {
   const { peer, port } = await serve(t);
   headersFrame(peer, 1, Flag.END_HEADERS, peer.block(commonHeaders(port, 'POST', '/upload')));

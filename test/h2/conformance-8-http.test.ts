@@ -249,6 +249,24 @@ t.test('8.3.1 a duplicated :authority is malformed', async (t) => {
   await malformedStrict(t, peer, seen, [...commonHeaders(port), [':authority', `127.0.0.1:${port}`]]);
 });
 
+t.test('8.3.1 a host field that differs from :authority is malformed', async (t) => {
+  const { peer, port, seen } = await serve(t);
+  await malformedStrict(t, peer, seen, [...commonHeaders(port), ['host', 'elsewhere.example']]);
+});
+
+t.test('8.3.1 an empty :authority is malformed for an http URI', async (t) => {
+  const { peer, port, seen } = await serve(t);
+  await malformedStrict(t, peer, seen, commonHeaders(port).map(([n, v]) => [n, n === ':authority' ? '' : v] as [string, string]));
+});
+
+t.test('8.3.1 a request with host and no :authority is served, and host is its authority', async (t) => {
+  const { peer, port, seen } = await serve(t);
+  const headers = commonHeaders(port).filter(([n]) => n !== ':authority');
+  headersFrame(peer, 1, END, peer.block([...headers, ['host', 'h2.example']]));
+  t.equal((await peer.response(1)).status, 200);
+  t.equal(seen[0]?.headers.find(([n]) => n === 'host')?.[1], 'h2.example');
+});
+
 t.test('8.3.1 a :path that is neither absolute nor "*" is malformed', async (t) => {
   const { peer, port, seen } = await serve(t);
   await malformedStrict(t, peer, seen, commonHeaders(port, 'GET', 'index.html'));
