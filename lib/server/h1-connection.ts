@@ -340,7 +340,13 @@ export class H1Connection {
 
   #onTimeout(kind: 'headers' | 'keepalive' | 'body'): void {
     this.#timer = null;
-    if (kind === 'keepalive') return void this.#socket.end();
+    if (kind === 'keepalive') {
+      // Half-close (a request the client is sending right now meets a FIN, not a reset); a peer
+      // that never closes its side must not hold the connection forever, so drop it shortly after.
+      this.#socket.end();
+      setTimeout(() => this.#socket.destroy(), 2000).unref();
+      return;
+    }
     if (kind === 'headers') {
       // Nothing of a request yet: just close; part of one: tell the client why.
       if (this.#parser.buffered === 0) return void this.#socket.destroy();
