@@ -17,3 +17,4 @@ export { buildListeners, Listeners, Listener, type ListenerInfo, type ServeParts
 export { withAccessLog, clfTime, escapeField, type LogSink } from './access-log.js';
 export { withCors, isPreflight, CORS_ALLOW_METHODS, CORS_MAX_AGE_S, CORS_RESPONSE_HEADERS } from './cors.js';
 export { parseCliArgs, cliConfig, USAGE, DEFAULT_SHUTDOWN_TIMEOUT_MS, type CliOptions } from './cli.js';
+export { runCli, readyLine, printProblem, packageVersion, type CliIo, type CliParts, type CliOutcome } from './cli-run.js';

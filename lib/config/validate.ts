@@ -21,7 +21,10 @@ export function parseJson(text: string, source: string): unknown {
       const before = text.slice(0, pos).split('\n');
       where = ` at line ${before.length} column ${(before.at(-1)?.length ?? 0) + 1}`;
     }
-    const reason = message.replace(/\s*(in JSON )?at position \d+.*$/s, '').replace(/ \(line \d+ column \d+\)$/, '');
+    const reason = message
+      .replace(/\s*(in JSON )?at position \d+.*$/s, '')
+      .replace(/ \(line \d+ column \d+\)$/, '')
+      .replace(/^(Unexpected token .+?), ".*" is not valid JSON$/s, '$1');
     throw new ConfigError(source, [{ path: '', reason: `invalid JSON${where}: ${reason}` }]);
   }
 }
