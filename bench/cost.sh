@@ -11,7 +11,7 @@ PORT="${PORT:-9180}"
 SERVER="${SERVER:-node $REPO/dist/bench/sluice-server.js}"
 DOCROOT="$DOCROOT" H2_PORT="$PORT" H1_PORT="$((PORT + 1))" $SERVER >/dev/null 2>&1 &
 pid=$!
-trap 'kill "$pid" 2>/dev/null || true' EXIT
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$((PORT + 1))) 2>/dev/null && break; sleep 0.1; done
 cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 c0=$(cpu)

@@ -33,14 +33,15 @@ async function optionalImport<T>(relative: string): Promise<T | null> {
   }
 }
 
-async function staticHandler(docroot: string): Promise<{ handler: Handler; kind: string }> {
+async function staticHandler(docroot: string, env: NodeJS.ProcessEnv): Promise<{ handler: Handler; kind: string }> {
   const want = process.env.SLUICE_BENCH_STATIC ?? 'auto';
   if (want !== 'builtin') {
     const mounts = await optionalImport<MountsModule>('../mounts/index.js');
     if (mounts) return { handler: mounts.createMountHandler([{ mountpoint: '/', origin: `file://${docroot}`, default: 'index.html' }], { baseDir: docroot, callbacks: {} }), kind: 'mounts' };
     if (want === 'mounts') throw new Error('SLUICE_BENCH_STATIC=mounts but dist/mounts/index.js is not built');
   }
-  return { handler: createStaticHandler(docroot), kind: 'builtin' };
+  const memoryMax = env.SLUICE_BENCH_MEMORY_MAX ? Number(env.SLUICE_BENCH_MEMORY_MAX) : undefined;
+  return { handler: createStaticHandler(docroot, { smallFileMax: memoryMax }), kind: `builtin${memoryMax ? ` (files <= ${memoryMax} B in memory)` : ''}` };
 }
 
 async function main(): Promise<void> {
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   const docroot = env.DOCROOT;
   if (!docroot) throw new Error('DOCROOT is required');
   const host = env.HOST ?? '127.0.0.1';
-  const { handler, kind } = await staticHandler(docroot);
+  const { handler, kind } = await staticHandler(docroot, env);
   const servers: SluiceServer[] = [];
   const listen = async (what: string, port: string | undefined, h: Handler, connect = false): Promise<void> => {
     if (!port) return;

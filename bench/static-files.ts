@@ -23,7 +23,7 @@ export interface StaticOptions {
   cacheBytesMax?: number;
   /** A cached entry is trusted this many ms before its file is stat()ed again (default 1000). */
   revalidateMs?: number;
-  /** Largest chunk read from disk per write when streaming (default 256 KiB). */
+  /** Largest chunk read from disk per write when streaming (default 1 MiB). */
   chunkMax?: number;
 }
 
@@ -46,7 +46,7 @@ export function createStaticHandler(root: string, options: StaticOptions = {}): 
   const smallFileMax = options.smallFileMax ?? 256 << 10;
   const cacheBytesMax = options.cacheBytesMax ?? 64 << 20;
   const revalidateMs = options.revalidateMs ?? 1000;
-  const chunkMax = options.chunkMax ?? 256 << 10;
+  const chunkMax = options.chunkMax ?? 1 << 20;
   const cache = new Map<string, Entry>();
   let cachedBytes = 0;
 

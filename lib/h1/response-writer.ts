@@ -19,17 +19,28 @@ const CRLF_LAST_CHUNK = Buffer.concat([CRLF, LAST_CHUNK]);
 /** Pieces of a response up to this many octets are joined and written at once (one syscall); larger ones go out as one corked writev. */
 const JOIN_MAX = 16 << 10;
 
+/**
+ * Writes of one tick leave in one syscall: the socket is corked until the end
+ * of the tick (a tunnel that sends several messages in a tick, e.g. a chat
+ * broadcast, then costs one writev instead of one write each).
+ */
 function writeAll(socket: Socket, head: Buffer | null, parts: Buffer[]): boolean {
+  if (!socket.writableCorked) {
+    socket.cork();
+    process.nextTick(uncorkSocket, socket);
+  }
   if (head) parts.unshift(head);
   if (parts.length === 1) return socket.write(parts[0]!);
   let total = 0;
   for (const p of parts) total += p.length;
   if (total <= JOIN_MAX) return socket.write(Buffer.concat(parts, total));
-  socket.cork();
   let ok = true;
   for (const p of parts) ok = socket.write(p);
-  socket.uncork();
   return ok;
+}
+
+function uncorkSocket(socket: Socket): void {
+  socket.uncork();
 }
 
 export interface H1ResponseContext {

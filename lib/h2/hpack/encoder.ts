@@ -71,6 +71,13 @@ const POLICY: ReadonlyMap<string, number> = new Map([
   ['retry-after', NO_INDEX],
 ]);
 
+/** Strings shorter than this are encoded each time (a lookup would cost about as much). */
+const STRING_CACHE_MIN_LENGTH = 8;
+/** Encoded strings kept (shared by all encoders); the cache is emptied when full, so it holds recent values only. */
+const STRING_CACHE_ENTRIES = 1024;
+/** Value -> its §5.2 encoding (length prefix and octets). */
+const encodedStrings = new Map<string, Buffer>();
+
 /** Upper bound on the octets an integer takes (2^31 - 1 with the smallest prefix). */
 const INT_MAX_OCTETS = 6;
 
@@ -170,7 +177,30 @@ export class HpackEncoder {
   #literal(flags: number, prefixBits: number, nameIndex: number, name: string, value: string): void {
     this.#pos = encodeInteger(this.#buf, this.#pos, nameIndex, prefixBits, flags);
     if (nameIndex === 0) this.#string(name);
-    this.#string(value);
+    // Never-indexed values (credentials) stay out of the shared cache of encoded strings.
+    if (flags === 0x10) this.#string(value);
+    else this.#cachedString(value);
+  }
+
+  /**
+   * #string through a cache shared by every encoder: validators, dates and
+   * types repeat per resource, and their Huffman coding is a pure function
+   * of the value (no table state), so it is computed once.
+   */
+  #cachedString(s: string): void {
+    if (s.length < STRING_CACHE_MIN_LENGTH) return this.#string(s);
+    const hit = encodedStrings.get(s);
+    const buf = this.#buf;
+    if (hit) {
+      let pos = this.#pos;
+      for (let i = 0; i < hit.length; i++) buf[pos++] = hit[i]!;
+      this.#pos = pos;
+      return;
+    }
+    const start = this.#pos;
+    this.#string(s);
+    if (encodedStrings.size >= STRING_CACHE_ENTRIES) encodedStrings.clear();
+    encodedStrings.set(s, Buffer.from(buf.subarray(start, this.#pos)));
   }
 
   /** §5.2 string literal, Huffman-coded only when strictly shorter. */
