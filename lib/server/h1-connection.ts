@@ -29,6 +29,8 @@ export const DEFAULT_H1_TIMEOUTS: Readonly<H1Timeouts> = Object.freeze({
   bodyIdleTimeoutMs: 30_000,
 });
 
+/** How long a connection we half-closed waits for the peer's FIN before it is destroyed. */
+const LINGER_MS = 2000;
 /** Body bytes queued for a handler that is not reading before we stop parsing (and so stop reading the socket). */
 const BODY_HIGH_WATER = 64 << 10;
 /** Unparsed bytes (pipelined requests) held before the socket is paused. */
@@ -88,6 +90,9 @@ export class H1Connection {
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('close', () => this.#onClose());
     socket.on('error', () => socket.destroy());
+    // Every way we close is a half-close (a request in flight meets a FIN, not a reset);
+    // a peer that never closes its side must not hold the connection, so drop it soon after.
+    socket.once('finish', () => setTimeout(() => socket.destroy(), LINGER_MS).unref());
     socket.on('end', () => {
       if (this.#tunnel) return void this.#tunnel.body?.finish();
       // The client half-closed: finish what is in flight, then close our side.
@@ -325,7 +330,6 @@ export class H1Connection {
     this.#socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nDate: ${httpDate()}\r\n${server}Connection: close\r\n\r\n${body}`,
     );
-    setTimeout(() => this.#socket.destroy(), 2000).unref();
   }
 
   #arm(kind: 'headers' | 'keepalive' | 'body' | null): void {
@@ -340,13 +344,7 @@ export class H1Connection {
 
   #onTimeout(kind: 'headers' | 'keepalive' | 'body'): void {
     this.#timer = null;
-    if (kind === 'keepalive') {
-      // Half-close (a request the client is sending right now meets a FIN, not a reset); a peer
-      // that never closes its side must not hold the connection forever, so drop it shortly after.
-      this.#socket.end();
-      setTimeout(() => this.#socket.destroy(), 2000).unref();
-      return;
-    }
+    if (kind === 'keepalive') return void this.#socket.end(); // half-close; 'finish' arms the linger timer
     if (kind === 'headers') {
       // Nothing of a request yet: just close; part of one: tell the client why.
       if (this.#parser.buffered === 0) return void this.#socket.destroy();

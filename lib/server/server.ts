@@ -15,7 +15,7 @@ import { Request } from '../http/request.js';
 import { Transaction, type ResponseBackend, type TransactionOptions } from '../http/transaction.js';
 import type { H1Limits } from '../h1/request-parser.js';
 import type { H1Response } from '../h1/response-writer.js';
-import { H1Connection, type H1Timeouts } from './h1-connection.js';
+import { DEFAULT_H1_TIMEOUTS, H1Connection, type H1Timeouts } from './h1-connection.js';
 import { serveH2 } from './h2-connection.js';
 
 export type Handler = (tx: Transaction) => void | Promise<void>;
@@ -154,7 +154,9 @@ export class SluiceServer {
   #onCleartext(socket: Socket): void {
     const conn = this.#track(socket);
     let buffered: Buffer = Buffer.alloc(0);
-    const timer = setTimeout(() => socket.destroy(), this.#options.sniffTimeoutMs ?? 10_000);
+    // A request line trickled byte by byte is slowloris as much as slow headers are.
+    const headersTimeout = this.#options.h1?.headersTimeoutMs ?? DEFAULT_H1_TIMEOUTS.headersTimeoutMs;
+    const timer = setTimeout(() => socket.destroy(), Math.min(this.#options.sniffTimeoutMs ?? 10_000, headersTimeout));
     timer.unref();
     const onData = (chunk: Buffer): void => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
@@ -286,19 +288,21 @@ function matchHost<T>(table: Map<string, T>, host: string): T | null {
 
 /** Longest first line the sniffer waits for before leaving the verdict (414, 400) to the HTTP/1 parser. */
 const SNIFF_LINE_MAX = 16 * 1024;
-const HTTP1_LINE_END = /HTTP\/\d\.\d\r?$/;
+/** A first line naming an HTTP version, however malformed, is HTTP/1's to answer (400, 505). */
+const HTTP1_LINE = /HTTP\//i;
 
 /**
  * What a cleartext connection speaks, judged from its first line: a line that
- * ends in `HTTP/d.d` is HTTP/1 (the parser answers its errors, 505 included);
- * a complete line that does not is neither protocol, such as a broken h2 preface.
+ * names an HTTP version is HTTP/1 (the parser answers its errors, 400 and 505
+ * included); a complete line that names none is neither protocol (an invalid
+ * h2 preface, HTTP/0.9, noise) and gets no HTTP/1 text back.
  */
 function classifyFirstLine(buffered: Buffer): 'h1' | 'neither' | 'undecided' {
   let start = 0; // empty lines before the request line are the parser's to allow or refuse (RFC 9112 §2.2)
   while (start < buffered.length && (buffered[start] === 0x0d || buffered[start] === 0x0a)) start++;
   const lf = buffered.indexOf(0x0a, start);
   if (lf === -1) return buffered.length > SNIFF_LINE_MAX ? 'h1' : 'undecided';
-  return HTTP1_LINE_END.test(buffered.toString('latin1', start, lf)) ? 'h1' : 'neither';
+  return HTTP1_LINE.test(buffered.toString('latin1', start, lf)) ? 'h1' : 'neither';
 }
 
 export function createServer(options: ServerOptions): SluiceServer {

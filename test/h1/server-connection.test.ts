@@ -290,7 +290,7 @@ t.test('slowloris: header bytes trickling in are cut off by the headers timeout 
   t.equal(calls, 1, 'the handler only ran for the complete request');
 });
 
-t.test('a connection that trickles its first line is closed by the sniff timeout', async (t) => {
+t.test('a connection that trickles its first line is closed by the headers timeout', async (t) => {
   let calls = 0;
   const { port } = await start(
     t,
@@ -298,7 +298,7 @@ t.test('a connection that trickles its first line is closed by the sniff timeout
       calls++;
       return tx.respond(200, {}, 'ok');
     },
-    { sniffTimeoutMs: 300 },
+    { h1: { headersTimeoutMs: 300 } },
   );
   const client = await RawClient.connect(port);
   t.teardown(() => client.close());

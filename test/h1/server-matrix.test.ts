@@ -94,11 +94,13 @@ const CASES: Case[] = [
   head('HTTP/2.0 as text', `GET / HTTP/2.0\r\n${HOST}\r\n`, S505),
   head('HTTP/3.0', `GET / HTTP/3.0\r\n${HOST}\r\n`, S505),
   head('HTTP/0.9 with a version', `GET / HTTP/0.9\r\n${HOST}\r\n`, S505),
-  // First lines that are neither HTTP/1 nor the h2 preface: closed without an answer.
-  head('lowercase version', `GET / http/1.1\r\n${HOST}\r\n`, null),
-  head('two-digit minor version', `GET / HTTP/1.10\r\n${HOST}\r\n`, null),
-  head('trailing space after the version', `GET / HTTP/1.1 \r\n${HOST}\r\n`, null),
+  // Malformed versions still name HTTP: the HTTP/1 parser answers them.
+  head('lowercase version', `GET / http/1.1\r\n${HOST}\r\n`, S400),
+  head('two-digit minor version', `GET / HTTP/1.10\r\n${HOST}\r\n`, S400),
+  head('trailing space after the version', `GET / HTTP/1.1 \r\n${HOST}\r\n`, S400),
+  // First lines that name no HTTP version (HTTP/0.9, noise, an invalid h2 preface): closed without an answer.
   head('HTTP/0.9 simple request', `GET /\r\n`, null),
+  head('not HTTP at all', `INVALID CONNECTION PREFACE\r\n\r\n`, null),
   head('broken h2 preface', `PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n`, S505),
   // Expectations (RFC 9110 §10.1.1).
   head('unknown expectation', `POST / HTTP/1.1\r\n${HOST}Expect: 200-ok\r\nContent-Length: 1\r\n\r\nx`, S417),
