@@ -182,3 +182,19 @@ t.test('RFC 9113 4.3.1 the server encoder honours a small SETTINGS_HEADER_TABLE_
   t.same(peer.frames.filter((f) => f.decodeError).map((f) => f.decodeError?.message), [], 'every response block decodes');
   t.ok(peer.decoder.table.size <= 256, 'the table stays within 256 octets', { size: peer.decoder.table.size });
 });
+
+t.test('RFC 7541 4.2 SETTINGS_HEADER_TABLE_SIZE lowered then raised between two blocks: the next block signals the minimum, then the final size', async (t) => {
+  const { peer, port } = await serve(t);
+  peer.headers(1, commonHeaders(port), { endStream: true });
+  t.equal((await peer.response(1)).status, 200);
+  peer.settings([
+    [SettingsId.HEADER_TABLE_SIZE, 0],
+    [SettingsId.HEADER_TABLE_SIZE, 4096],
+  ]);
+  await peer.settingsAck();
+  peer.headers(3, commonHeaders(port), { endStream: true });
+  t.equal((await peer.response(3)).status, 200);
+  const head = peer.frames.find((f) => f.type === FrameType.HEADERS && f.streamId === 3)!;
+  t.same([...head.payload.subarray(0, 4)], [0x20, 0x3f, 0xe1, 0x1f], 'size update 0 (evicts everything), then 4096, first in the block');
+  t.equal(head.decodeError, undefined, 'the block decodes');
+});
