@@ -12,6 +12,7 @@ export class ProtocolContextImpl<V = unknown, S = unknown> implements ProtocolCo
   #vhost: string;
   readonly #sessions = new Set<Session<S, V>>();
   readonly #log: (line: string) => void;
+  readonly #emptyWaiters: Array<() => void> = [];
 
   constructor(vhost: string, protocolName: string, log: (line: string) => void = (line) => console.error(line)) {
     this.#vhost = vhost;
@@ -42,6 +43,13 @@ export class ProtocolContextImpl<V = unknown, S = unknown> implements ProtocolCo
 
   delete(session: Session<S, V>): void {
     this.#sessions.delete(session);
+    if (this.#sessions.size === 0) for (const w of this.#emptyWaiters.splice(0)) w();
+  }
+
+  /** Resolves once no session is open (sessions end by their close handshake or its timeout). */
+  whenEmpty(): Promise<void> {
+    if (this.#sessions.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#emptyWaiters.push(resolve));
   }
 
   requestWritableAll(): void {

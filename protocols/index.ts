@@ -26,7 +26,7 @@ import { ProtocolContextImpl } from './context.js';
 import { echoProtocol } from './echo/index.js';
 import { ProtocolConfigError } from './errors.js';
 import type { Protocol, ProtocolFactory, WsProtocolConfig, WsSessionOptions } from './types.js';
-import { splitEntry } from './ws-config.js';
+import { splitEntry, type SplitEntry } from './ws-config.js';
 
 export type { CloseInfo, MessageKind, Protocol, ProtocolContext, ProtocolFactory, Session, WsMessage, WsProtocolConfig, WsSessionOptions } from './types.js';
 export { ProtocolConfigError } from './errors.js';
@@ -43,8 +43,8 @@ export interface WebSocketHandler extends Handler {
   readonly sessionCount: number;
   /** Close every open session with 1001 Going Away (graceful server shutdown). */
   goingAway(reason?: string): void;
-  /** Close sessions (1001) and run each protocol's `destroy`. */
-  destroy(): void;
+  /** Close sessions (1001), wait until they are gone (close handshake or its timeout), then run each protocol's `destroy`. */
+  destroy(): Promise<void>;
 }
 
 export interface WithWebSocketsOptions {
@@ -78,21 +78,10 @@ export function withWebSockets(
   let defaultName: string | null = null;
   for (const [name, raw] of Object.entries(wsProtocols)) {
     const path = `ws-protocols.${name}`;
-    const factory = Object.hasOwn(registry, name) ? registry[name] : undefined;
-    if (factory === undefined) {
-      throw new ProtocolConfigError(path, `unknown WebSocket protocol ${JSON.stringify(name)}; known: ${Object.keys(registry).join(', ') || '(none)'}`);
-    }
-    const split = splitEntry(raw, path);
+    const { split, protocol } = buildProtocol(name, raw, registry);
     if (split.isDefault) {
       if (defaultName !== null) throw new ProtocolConfigError(`${path}.default`, `only one protocol may be the default (${defaultName} already is)`);
       defaultName = name;
-    }
-    let protocol: Protocol;
-    try {
-      protocol = factory(split.options);
-    } catch (err) {
-      if (err instanceof ProtocolConfigError) throw new ProtocolConfigError(err.path === '' ? path : `${path}.${err.path}`, err.reason);
-      throw err;
     }
     const ws: WsSessionOptions = { ...protocol.ws, ...split.ws };
     let limits: WsLimits;
@@ -141,8 +130,10 @@ export function withWebSockets(
   const goingAway = (reason = 'server shutting down'): void => {
     for (const e of entries.values()) for (const s of [...e.context.sessions()]) if (s.open) s.close(1001, reason);
   };
-  const destroy = (): void => {
+  const destroy = async (): Promise<void> => {
     goingAway();
+    // lws PROTOCOL_DESTROY comes after the sessions are gone; each one ends by its close handshake or closeTimeoutMs.
+    await Promise.all([...entries.values()].map((e) => e.context.whenEmpty()));
     for (const e of entries.values()) {
       try {
         e.protocol.destroy?.(e.context);
@@ -163,6 +154,46 @@ export function withWebSockets(
     goingAway: { value: goingAway },
     destroy: { value: destroy },
   }) as WebSocketHandler;
+}
+
+/**
+ * The HTTP side of protocols (`Protocol.http`) as `callback://NAME` targets
+ * for the mounts, so custom handlers and WebSocket protocols share one
+ * model. Each named protocol is built from its entry (as withWebSockets
+ * does, in its own instance: per-vhost state is not shared with the
+ * WebSocket side). Protocols without `http` are skipped.
+ */
+export function protocolCallbacks(
+  protocols: Record<string, WsProtocolConfig>,
+  registry: Record<string, ProtocolFactory> = builtinProtocols(),
+  options: WithWebSocketsOptions = {},
+): Record<string, Handler> {
+  const out: Record<string, Handler> = {};
+  for (const [name, raw] of Object.entries(protocols)) {
+    const { protocol } = buildProtocol(name, raw, registry);
+    const http = protocol.http;
+    if (!http) continue;
+    const ctx = new ProtocolContextImpl(options.vhost ?? '', name, options.log);
+    ctx.state = protocol.init(ctx);
+    out[name] = (tx) => http.call(protocol, tx, ctx);
+  }
+  return out;
+}
+
+/** Look the factory up, split the entry, build the protocol; errors carry the config path. */
+function buildProtocol(name: string, raw: unknown, registry: Record<string, ProtocolFactory>): { split: SplitEntry; protocol: Protocol } {
+  const path = `ws-protocols.${name}`;
+  const factory = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  if (factory === undefined) {
+    throw new ProtocolConfigError(path, `unknown WebSocket protocol ${JSON.stringify(name)}; known: ${Object.keys(registry).join(', ') || '(none)'}`);
+  }
+  const split = splitEntry(raw, path);
+  try {
+    return { split, protocol: factory(split.options) };
+  } catch (err) {
+    if (err instanceof ProtocolConfigError) throw new ProtocolConfigError(err.path === '' ? path : `${path}.${err.path}`, err.reason);
+    throw err;
+  }
 }
 
 function refuse(tx: Transaction, r: HandshakeRefusal): Promise<void> {

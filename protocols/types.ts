@@ -20,7 +20,7 @@
  * RFC 8441 HTTP/2 stream.
  * @module
  */
-import type { Handler } from '../lib/server/server.js';
+import type { Transaction } from '../lib/http/transaction.js';
 import type { Request } from '../lib/http/request.js';
 
 /** 'text' frames carry valid UTF-8 (checked on receive, RFC 6455 §8.1); 'binary' anything. */
@@ -153,9 +153,10 @@ export interface Protocol<V = unknown, S = unknown> {
   destroy?(ctx: ProtocolContext<V, S>): void;
   /**
    * Optional plain-HTTP side of the protocol: serves `callback://NAME`
-   * mounts, so custom handlers and WebSocket protocols share one model.
+   * mounts (see `protocolCallbacks()` in protocols/index.ts), so custom
+   * handlers and WebSocket protocols share one model.
    */
-  http?: Handler;
+  http?(tx: Transaction, ctx: ProtocolContext<V, S>): void | Promise<void>;
 }
 
 /**

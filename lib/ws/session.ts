@@ -40,6 +40,8 @@ let nextSession = 0;
 
 /** Reason strings in close frames are capped by the 125-byte control payload (§5.5.1). */
 const MAX_REASON_BYTES = MAX_CONTROL_PAYLOAD - 2;
+/** Pongs waiting for the transport. 32 answers a burst of pings one by one (conformance suites send 10); beyond it only the newest is answered: 32 × 125 bytes at most per session. */
+export const MAX_QUEUED_PONGS = 32;
 
 export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
   readonly id = `ws-${process.pid.toString(36)}-${(nextSession++).toString(36)}`;
@@ -68,7 +70,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
 
   #buffered = 0;
   #chain: Promise<void> = Promise.resolve();
-  #pendingPong: Buffer | null = null;
+  #pongQueue: Buffer[] = [];
   #writableArmed = false;
   #writableRunning = false;
 
@@ -270,16 +272,21 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
     if (this.#buffered === 0 && this.#writableArmed && this.#open && !this.#writableRunning) this.#tx.requestWritable();
   }
 
-  /** §5.5.3: a pong for the most recent ping is enough; pongs never pile up. */
+  /**
+   * Answer a ping. Pongs wait in order behind our other frames; past
+   * MAX_QUEUED_PONGS only the newest ping is answered (§5.5.3 allows it),
+   * so a peer that floods pings while not reading cannot grow our memory.
+   */
   #queuePong(data: Buffer): void {
     if (this.#closeSent !== null) return;
-    const queued = this.#pendingPong !== null;
-    this.#pendingPong = data;
-    if (queued) return;
+    if (this.#pongQueue.length >= MAX_QUEUED_PONGS) {
+      this.#pongQueue[this.#pongQueue.length - 1] = data;
+      return;
+    }
+    this.#pongQueue.push(data);
     this.#enqueue(0, () => {
-      const payload = this.#pendingPong ?? Buffer.alloc(0);
-      this.#pendingPong = null;
-      if (this.#closeSent !== null && this.#closeReceived) return Promise.resolve();
+      const payload = this.#pongQueue.shift();
+      if (payload === undefined || this.#closeSent !== null) return Promise.resolve();
       return this.#tx.write(payload, WriteMode.PONG);
     }).catch(() => {});
   }

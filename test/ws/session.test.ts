@@ -5,6 +5,7 @@
 import t from 'tap';
 import { CloseCode } from '../../lib/ws/close-codes.js';
 import { WriteMode } from '../../lib/http/write-mode.js';
+import { MAX_QUEUED_PONGS } from '../../lib/ws/session.js';
 import { clientFrame, closeFrame, closeOf, OP } from './support/frames.js';
 import { harness, recordingProtocol } from './support/harness.js';
 
@@ -85,6 +86,7 @@ const failures: Array<[string, () => Buffer[], number]> = [
   ['fragmented ping (§5.5)', () => [clientFrame(OP.PING, 'x', { fin: false })], CloseCode.PROTOCOL_ERROR],
   ['ping with 126 bytes (§5.5)', () => [clientFrame(OP.PING, Buffer.alloc(126))], CloseCode.PROTOCOL_ERROR],
   ['close with a 1-byte payload (§5.5.1)', () => [clientFrame(OP.CLOSE, Buffer.from([3]))], CloseCode.PROTOCOL_ERROR],
+  ['close with a 124-byte reason: 126-byte control payload (§5.5)', () => [closeFrame(1000, 'r'.repeat(124))], CloseCode.PROTOCOL_ERROR],
   ['close with code 999 (§7.4)', () => [closeFrame(999)], CloseCode.PROTOCOL_ERROR],
   ['close with code 1005 on the wire (§7.4.1)', () => [closeFrame(1005)], CloseCode.PROTOCOL_ERROR],
   ['close with code 1006 on the wire (§7.4.1)', () => [closeFrame(1006)], CloseCode.PROTOCOL_ERROR],
@@ -354,19 +356,31 @@ t.test('writable handler that sends and re-arms (lws style) drains a backlog in 
   );
 });
 
-t.test('§5.5.3: pongs do not pile up while writes wait for credit; the latest ping wins', async (t) => {
+t.test('§5.5.3: each ping of a burst is answered in order', async (t) => {
+  const h = harness();
+  h.tx.send(Buffer.concat(Array.from({ length: 10 }, (_v, i) => clientFrame(OP.PING, `p${i}`))));
+  const frames = await h.tx.waitFrames(10);
+  t.same(
+    frames.map((f) => f.payload.toString()),
+    Array.from({ length: 10 }, (_v, i) => `p${i}`),
+  );
+});
+
+t.test('§5.5.3: pongs do not pile up past MAX_QUEUED_PONGS while writes wait for credit; the newest ping wins', async (t) => {
   const h = harness({ protocol: (rec) => recordingProtocol(rec, { receive: () => {} }) });
   await tick();
   h.tx.hold = true;
   const p = h.session.send(Buffer.alloc(10));
-  h.tx.send(clientFrame(OP.PING, 'p1'), clientFrame(OP.PING, 'p2'), clientFrame(OP.PING, 'p3'));
+  const n = MAX_QUEUED_PONGS + 8;
+  h.tx.send(Buffer.concat(Array.from({ length: n }, (_v, i) => clientFrame(OP.PING, `p${i}`))));
   await tick(50);
   h.tx.release();
   await p;
   await tick(50);
   const pongs = h.tx.frames().filter((f) => f.opcode === OP.PONG);
-  t.equal(pongs.length, 1);
-  t.equal(pongs[0]?.payload.toString(), 'p3');
+  t.equal(pongs.length, MAX_QUEUED_PONGS);
+  t.equal(pongs[0]?.payload.toString(), 'p0');
+  t.equal(pongs[MAX_QUEUED_PONGS - 1]?.payload.toString(), `p${n - 1}`);
 });
 
 t.test('unsolicited pongs are ignored (§5.5.3)', async (t) => {

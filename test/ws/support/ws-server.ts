@@ -15,7 +15,7 @@ export async function wsServer(
   opts: { registry?: Record<string, ProtocolFactory>; server?: Partial<ServerOptions>; logs?: string[] } = {},
 ): Promise<Started & { handler: WebSocketHandler; wsUrl: string }> {
   const handler = withWebSockets(config, fallback, opts.registry, { log: (l) => opts.logs?.push(l) });
+  t.teardown(() => handler.destroy()); // registered first: sessions close (1001) before the server stops
   const s = await start(t, handler, { enableConnectProtocol: true, ...opts.server });
-  t.teardown(() => handler.destroy());
   return { ...s, handler, wsUrl: `ws://127.0.0.1:${s.port}/` };
 }
