@@ -6,6 +6,7 @@
 import net from 'node:net';
 import t from 'tap';
 import WebSocket from 'ws';
+import { ECHO_MAX_MESSAGE_SIZE } from '../../protocols/echo/index.js';
 import { wsServer } from './support/ws-server.js';
 import { clientFrame, closeFrame, closeOf, OP, parseServerFrames } from './support/frames.js';
 
@@ -234,4 +235,17 @@ t.test('many clients at once', async (t) => {
   handler.goingAway();
   const codes = await Promise.all(closes);
   t.ok(codes.every((c) => c.code === 1001), 'goingAway closes every session with 1001');
+});
+
+t.test('ECHO_MAX_MESSAGE_SIZE (16 MiB, for conformance suites): at the limit echoes, one byte more → 1009', async (t) => {
+  const { wsUrl } = await wsServer(t);
+  const ws = await open(wsUrl, 'echo');
+  const msg = Buffer.alloc(ECHO_MAX_MESSAGE_SIZE, 0x42);
+  ws.send(msg);
+  const back = await nextMessage(ws);
+  t.equal(back.data.length, ECHO_MAX_MESSAGE_SIZE);
+  t.ok(back.data.equals(msg));
+  const c = closed(ws);
+  ws.send(Buffer.alloc(ECHO_MAX_MESSAGE_SIZE + 1));
+  t.equal((await c).code, 1009);
 });
