@@ -44,6 +44,16 @@ export interface ChatSession {
 
 type ChatSessionHandle = Session<ChatSession, ChatVhost>;
 
+/** RFC 6455 §5.5: a close frame's payload is at most 125 bytes, so its reason at most 123 bytes of UTF-8. */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+/** `why`, shortened to fit a close frame (the log line keeps the whole text). */
+export function closeReason(why: string): string {
+  let r = why;
+  while (Buffer.byteLength(r) > MAX_CLOSE_REASON_BYTES) r = r.slice(0, -1);
+  return r;
+}
+
 /** Test and embedding hooks (not config options). */
 export interface ChatHooks {
   /** Where log lines go (default: the protocol context's log). */
@@ -66,7 +76,7 @@ export function createChatProtocol(options: Readonly<Record<string, unknown>> = 
     ctx.state.ring.removeTail(session.state.tail);
     ctx.state.owners.delete(session.state.tail);
     log(ctx, `session ${session.id} closed ${code}: ${why}`);
-    session.close(code, why);
+    session.close(code, closeReason(why));
   };
 
   /** Send from the tail while the session's unflushed bytes stay under the bound. */

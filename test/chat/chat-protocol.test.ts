@@ -6,6 +6,7 @@
  */
 import t from 'tap';
 import { createChatProtocol, chatProtocol, type ChatSession, type ChatVhost } from '../../protocols/chat/index.js';
+import { closeReason } from '../../protocols/chat/chat-protocol.js';
 import { ProtocolConfigError } from '../../protocols/errors.js';
 import type { CloseInfo, Protocol, ProtocolContext, Session } from '../../protocols/types.js';
 import type { Request } from '../../lib/index.js';
@@ -237,4 +238,10 @@ t.test('factory: defaults, ws defaults, option errors', async (t) => {
   } catch (e) {
     t.equal((e as ProtocolConfigError).path, 'colour', 'the error names the unknown option');
   }
+});
+
+t.test('close reasons are cut to the 123 bytes a close frame holds', async (t) => {
+  t.equal(closeReason('short'), 'short');
+  t.equal(Buffer.byteLength(closeReason('é'.repeat(100))), 122, 'whole characters only, never a split UTF-8 sequence');
+  t.equal(closeReason('x'.repeat(200)), 'x'.repeat(123));
 });
