@@ -15,7 +15,7 @@
 #                  go to $BENCH_WORK/results/<timestamp> unless --out is given.
 #   SKIP_BUILD=1   do not run `npm run build` (use the dist/ that is there; bench/ is still compiled).
 #   SLUICE_WS=0|1  include the ws group (default: 1 when dist/protocols/index.js exists after the build).
-#   SLUICE_BENCH_STATIC=auto|builtin|mounts   static handler of the contender (see bench/sluice-server.ts).
+#   SLUICE_STATIC_VARIANT=0   do not add the second contender "sluice-static" (bench/static-files.ts instead of mounts).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 HARNESS="${BENCH_HARNESS:-$REPO/../shared/bench}"
@@ -49,4 +49,10 @@ node gen-fixtures.mjs "$DOCROOT"
 out=()
 for a in "$@"; do [ "$a" = --out ] && out=(x); done
 [ ${#out[@]} -gt 0 ] || set -- "$@" --out "$WORK/results/$(date -u +%Y-%m-%dT%H-%M-%S)"
-exec node run.mjs --contender "sluice|$groups|exec node $REPO/dist/bench/sluice-server.js" "$@"
+# "sluice": the product path (mounts' createMountHandler when built, else bench/static-files.ts).
+# "sluice-static": bench/static-files.ts (in-memory small files, credit-sized streaming), unless SLUICE_STATIC_VARIANT=0.
+contenders=(--contender "sluice|$groups|exec node $REPO/dist/bench/sluice-server.js")
+if [ "${SLUICE_STATIC_VARIANT:-1}" = 1 ] && [ -f "$REPO/dist/mounts/index.js" ]; then
+  contenders+=(--contender "sluice-static|$groups|SLUICE_BENCH_STATIC=builtin exec node $REPO/dist/bench/sluice-server.js")
+fi
+exec node run.mjs "${contenders[@]}" "$@"

@@ -63,6 +63,8 @@ const enum Phase {
 
 /** RFC 9110 §5.6.2 token: what a field name may be. */
 const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Content-Length is 1*DIGIT (RFC 9110 §8.6); a module constant, as a literal would build a RegExp per call. */
+const DIGITS = /^\d+$/;
 /** RFC 9110 §5.5: VCHAR, SP, HTAB, obs-text; never CR, LF or NUL. */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Connection-specific fields have no meaning on HTTP/2 (RFC 9113 §8.2.2): dropped there, so h1 handlers run unchanged. */
@@ -345,7 +347,7 @@ export class Transaction {
     if (typeof v !== 'string' || !FIELD_VALUE.test(v)) throw new SluiceError(SluiceErrorCode.INVALID_HEADER, `invalid value for header ${lower}`);
     v = v.trim();
     if (lower === 'content-length') {
-      if (!/^\d+$/.test(v)) throw new SluiceError(SluiceErrorCode.INVALID_HEADER, `content-length must be digits, got ${JSON.stringify(v)}`);
+      if (!DIGITS.test(v)) throw new SluiceError(SluiceErrorCode.INVALID_HEADER, `content-length must be digits, got ${JSON.stringify(v)}`);
       this.#declaredLength = Number(v);
     } else if (lower === 'date') this.#hasDate = true;
     else if (lower === 'server') this.#hasServer = true;
