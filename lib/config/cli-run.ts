@@ -41,7 +41,7 @@ export async function runCli(argv: string[], io: CliIo, parts: CliParts): Promis
 }
 
 async function run(argv: string[], io: CliIo, parts: CliParts): Promise<CliOutcome> {
-  const o = parseCliArgs(argv);
+  const o = parseCliArgs(argv, io.cwd);
   if (o.help) {
     io.out(USAGE);
     return { exitCode: 0 };

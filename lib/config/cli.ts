@@ -62,11 +62,11 @@ export interface CliOptions {
 const DIR_ONLY = ['port', 'host', 'cert', 'key', 'single', 'cors'] as const;
 
 /** Parse argv (without node and the script); a usage problem is a ConfigError with the flag as its path. */
-export function parseCliArgs(argv: string[]): CliOptions {
+export function parseCliArgs(argv: string[], cwd = process.cwd()): CliOptions {
   let parsed;
   try {
     parsed = parseArgs({
-      args: attachOptionalValues(argv, ['--single', '-s', '--access-log']),
+      args: attachOptionalValues(argv, ['--single', '-s', '--access-log'], cwd),
       allowPositionals: true,
       strict: true,
       options: {
@@ -171,7 +171,7 @@ function flagOf(path: string): string {
  * `--single=` (the default), `--single app.html` becomes `--single=app.html`
  * unless the next argument is an option or an existing directory (then it is DIR).
  */
-function attachOptionalValues(argv: string[], names: string[]): string[] {
+function attachOptionalValues(argv: string[], names: string[], cwd: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -184,7 +184,7 @@ function attachOptionalValues(argv: string[], names: string[]): string[] {
       continue;
     }
     const next = argv[i + 1];
-    if (next !== undefined && !next.startsWith('-') && !isDirectory(next)) {
+    if (next !== undefined && !next.startsWith('-') && !isDirectory(resolve(cwd, next))) {
       out.push(`${arg.startsWith('--') ? arg : '--single'}=${next}`);
       i++;
     } else out.push(`${arg.startsWith('--') ? arg : '--single'}=`);
