@@ -249,3 +249,38 @@ t.test('ECHO_MAX_MESSAGE_SIZE (16 MiB, for conformance suites): at the limit ech
   ws.send(Buffer.alloc(ECHO_MAX_MESSAGE_SIZE + 1));
   t.equal((await c).code, 1009);
 });
+
+t.test('frame bytes in the same packet as the handshake are not lost', async (t) => {
+  const { port } = await wsServer(t);
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  let all = Buffer.alloc(0);
+  sock.on('data', (c: Buffer) => (all = Buffer.concat([all, c])));
+  const ended = new Promise((r) => sock.once('end', r));
+  sock.write(
+    Buffer.concat([
+      Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n'),
+      clientFrame(OP.TEXT, 'early'),
+      closeFrame(1000),
+    ]),
+  );
+  await ended;
+  const { frames } = parseServerFrames(all.subarray(all.indexOf('\r\n\r\n') + 4));
+  t.same(
+    frames.map((f) => [f.opcode, f.payload.toString('latin1')]),
+    [
+      [OP.TEXT, 'early'],
+      [OP.CLOSE, '\x03\xe8'],
+    ],
+  );
+  sock.destroy();
+});
+
+t.test('a client that vanishes is forgotten (closed 1006, no leaked session)', async (t) => {
+  const { wsUrl, handler } = await wsServer(t);
+  const ws = await open(wsUrl);
+  t.equal(handler.sessionCount, 1);
+  ws.terminate();
+  for (let i = 0; i < 100 && handler.sessionCount > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(handler.sessionCount, 0);
+});

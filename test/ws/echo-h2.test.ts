@@ -4,6 +4,7 @@
  * message kind, close codes, many WebSocket streams on one connection each
  * with its own credit, frames larger than the allowance split or waiting.
  */
+import http2 from 'node:http2';
 import t from 'tap';
 import { h2Connect, H2WsClient } from './support/h2-ws-client.js';
 import { OP } from './support/frames.js';
@@ -138,4 +139,22 @@ t.test('plain h2 requests still reach the fallback; CONNECT without :protocol is
   const cStatus = await new Promise<number>((r) => connect.once('response', (h) => r(Number(h[':status']))));
   t.equal(cStatus, 200, 'a classic CONNECT is handed to the fallback, not taken as a WebSocket');
   connect.close();
+});
+
+t.test('a stream reset by the client is forgotten; the other streams go on', async (t) => {
+  const { port, handler } = await wsServer(t, { echo: { default: true } });
+  const session = await h2Connect(port);
+  t.teardown(() => session.close());
+  const a = await H2WsClient.open(session);
+  const b = await H2WsClient.open(session);
+  t.equal(handler.sessionCount, 2);
+  a.stream.close(http2.constants.NGHTTP2_CANCEL);
+  for (let i = 0; i < 100 && handler.sessionCount > 1; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(handler.sessionCount, 1);
+  b.send('still here');
+  t.equal((await b.next()).data.toString(), 'still here');
+  b.close();
+  await b.ended;
+  for (let i = 0; i < 100 && handler.sessionCount > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(handler.sessionCount, 0, 'a clean close frees the session too');
 });
