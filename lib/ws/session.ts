@@ -306,7 +306,20 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
 
   /** After the last frame: end the tunnel (h1: socket end once flushed; h2: END_STREAM). §7.1.1: the server closes first. */
   #endTransport(): void {
-    this.#chain = this.#chain.then(() => this.#tx.end().catch(() => {}));
+    let done = false;
+    this.#chain = this.#chain.then(() =>
+      this.#tx
+        .end()
+        .catch(() => {})
+        .finally(() => (done = true)),
+    );
+    // A peer that grants no credit for our close frame must not pin the tunnel forever.
+    setTimeout(() => {
+      if (!done) {
+        this.#init.log?.(`${this.id}: close frame not delivered within ${this.#limits.closeTimeoutMs} ms; dropping the transport`);
+        this.#tx.abort();
+      }
+    }, this.#limits.closeTimeoutMs).unref();
   }
 
   #transportWritable(): void {

@@ -277,7 +277,7 @@ t.test('receive waits for the previous message (in order, one at a time)', async
       }),
   });
   h.tx.send(Buffer.concat(['1', '2', '3', '4'].map((s) => clientFrame(OP.TEXT, s))));
-  await tick(150);
+  while (order.length < 4) await tick(10);
   t.same(order, ['1', '2', '3', '4']);
   t.equal(maxActive, 1);
 });
@@ -424,4 +424,15 @@ t.test('write modes used: TEXT/BINARY/PING/PONG/CLOSE reach tx.write', async (t)
   h.tx.send(clientFrame(OP.PING, ''), clientFrame(OP.TEXT, 't'), clientFrame(OP.BINARY, 'b'), closeFrame(1000));
   await h.tx.waitFrames(4);
   t.same(modes, [WriteMode.PONG, WriteMode.TEXT, WriteMode.BINARY, WriteMode.CLOSE]);
+});
+
+t.test('a peer that never lets our close frame out is dropped after closeTimeoutMs', async (t) => {
+  const h = harness({ limits: { closeTimeoutMs: 50 } });
+  await tick();
+  h.tx.hold = true;
+  h.tx.send(clientFrame(0x3, 'bad opcode'));
+  await tick(200);
+  t.ok(h.tx.aborted, 'transport dropped');
+  t.equal(h.rec.closed[0]?.code, 1002);
+  t.match(h.logs.join('\n'), /close frame not delivered/);
 });
