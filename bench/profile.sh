@@ -4,6 +4,7 @@
 #   bash bench/profile.sh h2 [REQUESTS]   # h2load -c16 -m32 -n REQUESTS (default 200000) /small.txt
 #   bash bench/profile.sh h1 [SECONDS]    # wrk -t1 -c64 -d SECONDS (default 10) /small.txt
 #   bash bench/profile.sh h2-large [N]    # h2load -c4 -m4 -n N (default 400) /large.bin
+#   bash bench/profile.sh h2-large-w16 [N] # the same with 64 KiB client windows (-w16 -W16), N default 40
 #   bash bench/profile.sh ws [MESSAGES]   # harness ws-load: 200 clients, 10 senders x MESSAGES (default 250), window 8
 #
 # Needs a built tree (npm run build && npx tsc -p bench/tsconfig.json) and the docroot of the harness
@@ -27,6 +28,7 @@ for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$((PORT + 1))) 2>/dev/null &&
 
 case "$kind" in
   h2) h2load -c16 -m32 -n "${2:-200000}" "http://127.0.0.1:$PORT/small.txt" >"$OUT/load.txt" 2>&1 ;;
+  h2-large-w16) h2load -c4 -m4 -w16 -W16 -n "${2:-40}" "http://127.0.0.1:$PORT/large.bin" >"$OUT/load.txt" 2>&1 ;;
   h2-large) h2load -c4 -m4 -n "${2:-400}" "http://127.0.0.1:$PORT/large.bin" >"$OUT/load.txt" 2>&1 ;;
   ws) node "$HARNESS/ws-load.mjs" --url "ws://127.0.0.1:$((PORT + 2))/" --clients 200 --senders 10 --messages "${2:-250}" --window 8 >"$OUT/load.txt" 2>&1 ;;
   h1) wrk -t1 -c64 -d "${2:-10}" "http://127.0.0.1:$((PORT + 1))/small.txt" >"$OUT/load.txt" 2>&1 ;;

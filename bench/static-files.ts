@@ -23,7 +23,7 @@ export interface StaticOptions {
   cacheBytesMax?: number;
   /** A cached entry is trusted this many ms before its file is stat()ed again (default 1000). */
   revalidateMs?: number;
-  /** Largest chunk read from disk per write when streaming (default 1 MiB). */
+  /** Largest chunk read from disk per write when streaming (default 256 KiB). */
   chunkMax?: number;
 }
 
@@ -39,14 +39,16 @@ interface Entry {
 }
 
 /** Smallest chunk worth a disk read when the peer's credit is smaller (the write then waits for WINDOW_UPDATE). */
-const CHUNK_MIN = 16 << 10;
+const CHUNK_MIN = 64 << 10;
+/** Chunks of one response queued for sending at a time (memory per stream <= QUEUE_DEPTH x chunk). */
+const QUEUE_DEPTH = 3;
 
 export function createStaticHandler(root: string, options: StaticOptions = {}): Handler {
   const docroot = path.resolve(root);
   const smallFileMax = options.smallFileMax ?? 256 << 10;
   const cacheBytesMax = options.cacheBytesMax ?? 64 << 20;
   const revalidateMs = options.revalidateMs ?? 1000;
-  const chunkMax = options.chunkMax ?? 1 << 20;
+  const chunkMax = options.chunkMax ?? 256 << 10;
   const cache = new Map<string, Entry>();
   let cachedBytes = 0;
 
@@ -140,33 +142,32 @@ export function createStaticHandler(root: string, options: StaticOptions = {}): 
     return stream(tx, e);
   }
 
-  /** Credit-bounded streaming: each read is sized by the peer's allowance, the next read overlaps the current write. */
+  /**
+   * Credit-bounded streaming: each read is sized by the peer's allowance, and at most
+   * QUEUE_DEPTH chunks wait in the stream's queue, so memory per stream stays bounded
+   * while the next read overlaps the sending of the queued ones (the queue never runs
+   * dry when a WINDOW_UPDATE arrives).
+   */
   async function stream(tx: Transaction, e: Entry): Promise<void> {
     const fh = await fsp.open(e.file, fsc.O_RDONLY);
     try {
       const size = e.stats.size;
+      if (size === 0) return await tx.write(Buffer.alloc(0), WriteMode.HTTP_FINAL);
+      const queued: Array<Promise<void>> = [];
       let pos = 0;
-      const readNext = async (): Promise<Buffer> => {
+      while (pos < size) {
         const allowance = tx.peerWriteAllowance();
         const n = Math.min(size - pos, chunkMax, Math.max(CHUNK_MIN, Number.isFinite(allowance) ? allowance : chunkMax));
         const buf = Buffer.allocUnsafe(n);
-        const at = pos;
-        pos += n;
-        const { bytesRead } = await fh.read(buf, 0, n, at);
+        const { bytesRead } = await fh.read(buf, 0, n, pos);
         if (bytesRead !== n) throw new Error(`${e.file} shrank while being sent`);
-        return buf;
-      };
-      if (size === 0) return await tx.write(Buffer.alloc(0), WriteMode.HTTP_FINAL);
-      let next = readNext();
-      while (true) {
-        const buf = await next;
-        const last = pos >= size;
-        const written = tx.write(buf, last ? WriteMode.HTTP_FINAL : WriteMode.HTTP);
-        if (last) return await written;
-        next = readNext();
-        next.catch(() => {}); // if the write fails first, this read's outcome no longer matters
-        await written;
+        pos += n;
+        const written = tx.write(buf, pos >= size ? WriteMode.HTTP_FINAL : WriteMode.HTTP);
+        written.catch(() => {}); // awaited below; this keeps a failure of a later write from going unhandled meanwhile
+        queued.push(written);
+        if (queued.length >= QUEUE_DEPTH) await queued.shift();
       }
+      for (const w of queued) await w;
     } finally {
       await fh.close();
     }
