@@ -176,6 +176,7 @@ export class H2Session implements StreamOwner {
     if (this.#dead || this.#goawayLastId >= 0) return;
     this.#goawayLastId = this.#lastPeerStreamId;
     this.#host.write(encode.encodeGoaway(this.#goawayLastId, ErrorCode.NO_ERROR));
+    for (const s of [...this.#streams.values()]) if (!s.localOpen) this.#stopUpload(s); // answered: do not wait for the upload
     if (this.#streams.size === 0) this.#finish();
   }
 
@@ -190,9 +191,9 @@ export class H2Session implements StreamOwner {
 
   sendHead(s: H2Stream, status: number, fields: HeaderList, endStream: boolean): void {
     if (this.#dead) return;
-    const list: Array<readonly [string, string]> = [[':status', String(status)]];
+    const list: Array<readonly [string, string]> = [statusField(status)];
     for (const f of fields) list.push(f);
-    const block = this.#encoder.encode(list);
+    const block = this.#encoder.encodeTransient(list); // framed (copied) right below, before the next encode
     this.#host.write(encode.encodeHeaderBlock(s.id, block, endStream, this.#peer.maxFrameSize));
     if (endStream) this.#sentEnd(s);
   }
@@ -421,7 +422,7 @@ export class H2Session implements StreamOwner {
     if (d.endStream) {
       s.body!.finish();
       this.#recvEnd(s);
-    }
+    } else if (!s.localOpen && s.recvWindow.available === 0) this.#stopUpload(s); // answered, and out of credit
   }
 
   #onPriority(f: RawFrame): void {
@@ -620,10 +621,18 @@ export class H2Session implements StreamOwner {
   #sentEnd(s: H2Stream): void {
     s.sendEnd();
     if (s.state === 'closed') return this.#forget(s, ClosedHow.ENDED, null);
-    // §8.1: the response is complete but the request body is not; ask the client to stop sending it.
+    // §8.1: the response is complete, the request is not. Its body is discarded, but the stream stays
+    // (half-closed local) so the rest of the request is still checked: content-length, trailers, flow
+    // control (h2spec http2/8.1/1, 8.1.2.6, 6.9.1/3 expect those errors). Only when the client would
+    // need more credit to finish do we ask it to stop (RST_STREAM NO_ERROR, which §8.1 allows).
+    s.body?.destroy();
+    if (s.recvWindow.available === 0) this.#stopUpload(s);
+  }
+
+  /** §8.1: the response is complete; ask the client to stop sending the request (RST_STREAM NO_ERROR). */
+  #stopUpload(s: H2Stream): void {
     this.#host.write(encode.encodeRstStream(s.id, ErrorCode.NO_ERROR));
     this.#forget(s, ClosedHow.RESET_SENT, null);
-    s.body?.destroy();
   }
 
   #streamError(e: H2StreamError): void {
@@ -727,6 +736,14 @@ export class H2Session implements StreamOwner {
     this.#disarmIdle();
     this.#settingsTimer = null;
   }
+}
+
+/** `:status` fields by code, built once (a response head is encoded per request). */
+const STATUS_FIELDS = new Map<number, readonly [string, string]>();
+function statusField(status: number): readonly [string, string] {
+  let f = STATUS_FIELDS.get(status);
+  if (!f) STATUS_FIELDS.set(status, (f = [':status', String(status)]));
+  return f;
 }
 
 /** RFC 9218 §4.1: `u=N` in a priority field value; anything unparsable keeps the current urgency. */

@@ -7,7 +7,19 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import { Flag, FrameType, type H2Peer } from '../support/h2-peer.js';
-import { ErrorCode, commonHeaders, expectConnectionError, expectResponseHeaders, expectRstStream, expectStreamError, headersFrame, serve, type Seen } from '../support/conformance.js';
+import {
+  ErrorCode,
+  answerAtOnce,
+  commonHeaders,
+  expectAlive,
+  expectConnectionError,
+  expectResponseHeaders,
+  expectRstStream,
+  expectStreamError,
+  headersFrame,
+  serve,
+  type Seen,
+} from '../support/conformance.js';
 
 const END = Flag.END_STREAM | Flag.END_HEADERS;
 
@@ -33,6 +45,66 @@ t.test('8.1 (h2spec http2/8.1/1) a second HEADERS without END_STREAM is a stream
   peer.data(1, 'test');
   headersFrame(peer, 1, Flag.END_HEADERS, peer.block([['x-test', 'ok']]));
   await expectStreamError(t, peer, 1, [ErrorCode.PROTOCOL_ERROR]);
+});
+
+// §8.1: a response may end before its request. The stream then stays half-closed (local): the
+// rest of the request is discarded but still checked, and only a client that would need more
+// credit is asked to stop (RST_STREAM NO_ERROR).
+
+t.test('8.1 a response that ends before its request: the rest of the request is accepted, no RST_STREAM', async (t) => {
+  const seen: Seen[] = [];
+  const { peer, port } = await serve(t, { handler: answerAtOnce(seen) });
+  headersFrame(peer, 1, Flag.END_HEADERS, peer.block(commonHeaders(port, 'POST')));
+  t.equal((await peer.response(1)).status, 200, 'the response ends first');
+  peer.data(1, 'more body');
+  headersFrame(peer, 1, END, peer.block([['x-trailer', 'ok']]));
+  await expectAlive(t, peer);
+  t.equal(seen.length, 1);
+});
+
+t.test('8.1 a response that ends before its request: a content-length mismatch after it is still a stream error', async (t) => {
+  const seen: Seen[] = [];
+  const { peer, port } = await serve(t, { handler: answerAtOnce(seen) });
+  headersFrame(peer, 1, Flag.END_HEADERS, peer.block([...commonHeaders(port, 'POST'), ['content-length', '1']]));
+  await peer.response(1);
+  peer.data(1, 'test', true);
+  await expectRstStream(t, peer, 1, ErrorCode.PROTOCOL_ERROR);
+});
+
+t.test('8.1 a response that ends before its request: trailers without END_STREAM after it are still malformed', async (t) => {
+  const seen: Seen[] = [];
+  const { peer, port } = await serve(t, { handler: answerAtOnce(seen) });
+  headersFrame(peer, 1, Flag.END_HEADERS, peer.block(commonHeaders(port, 'POST')));
+  await peer.response(1);
+  peer.data(1, 'test');
+  headersFrame(peer, 1, Flag.END_HEADERS, peer.block([['x-test', 'ok']]));
+  await expectRstStream(t, peer, 1, ErrorCode.PROTOCOL_ERROR);
+});
+
+t.test('8.1 a response that ends before its request: an upload that runs out of credit is stopped with RST_STREAM NO_ERROR', async (t) => {
+  const seen: Seen[] = [];
+  const { peer, port } = await serve(t, { handler: answerAtOnce(seen), server: { h2: { initialWindowSize: 1000 } } });
+  headersFrame(peer, 1, Flag.END_HEADERS, peer.block(commonHeaders(port, 'POST')));
+  await peer.response(1);
+  peer.data(1, Buffer.alloc(600));
+  await expectAlive(t, peer);
+  peer.data(1, Buffer.alloc(400)); // the stream window is now 0: the server grants no more for a body it discards
+  await expectRstStream(t, peer, 1, ErrorCode.NO_ERROR);
+  peer.data(1, Buffer.alloc(10), true); // in flight: ignored
+  await expectAlive(t, peer, []);
+  t.equal(peer.frames.filter((f) => f.type === FrameType.RST_STREAM).length, 1, 'one RST_STREAM, no error for the late DATA');
+});
+
+t.test('8.1 graceful shutdown does not wait for the upload of a request already answered', async (t) => {
+  const seen: Seen[] = [];
+  const { peer, port, server } = await serve(t, { handler: answerAtOnce(seen) });
+  headersFrame(peer, 1, Flag.END_HEADERS, peer.block(commonHeaders(port, 'POST')));
+  await peer.response(1);
+  const closing = server.close(5000);
+  const reset = await peer.next((f) => f.type === FrameType.RST_STREAM && f.streamId === 1);
+  t.equal(reset.payload.readUInt32BE(0), ErrorCode.NO_ERROR, 'RST_STREAM NO_ERROR');
+  await peer.closedByServer();
+  await closing;
 });
 
 t.test('8.1 trailers ending the request reach the application', async (t) => {

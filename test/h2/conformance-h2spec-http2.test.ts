@@ -6,10 +6,13 @@
  * The RFC-strict versions of these cases (exact codes, GOAWAY then close, the
  * connection alive after a stream error) are in the other conformance-*.test.ts files.
  * Cases marked "variant" are the same id as sent by other h2spec releases.
+ * Every case runs against two applications: one that reads each request to its
+ * end before answering, and one that answers at once (like the demo's "/") while
+ * h2spec's frames arrive one by one, so its responses end before its requests.
  */
 import t from 'tap';
 import { Flag, FrameType, SettingsId } from '../support/h2-peer.js';
-import { ErrorCode, H2specConn, application, dummyHeaders, h2specPassed, type H2specVerdict, type Seen } from '../support/conformance.js';
+import { ErrorCode, H2specConn, answerAtOnce, application, dummyHeaders, h2specPassed, type H2specVerdict, type Seen } from '../support/conformance.js';
 import { start } from '../support/server.js';
 
 const { PROTOCOL_ERROR: PROTOCOL, STREAM_CLOSED, FRAME_SIZE_ERROR: FRAME_SIZE, FLOW_CONTROL_ERROR: FLOW_CONTROL, COMPRESSION_ERROR: COMPRESSION, REFUSED_STREAM, CANCEL } = ErrorCode;
@@ -19,15 +22,25 @@ const h2specData = Buffer.from('h2spec\0\0', 'latin1');
 const unknownFrame = Buffer.concat([Buffer.from('\x00\x00\x08\x16\x00\x00\x00\x00\x00', 'latin1'), zeros]);
 
 const seen: Seen[] = [];
-const server = await start(t, application(seen));
+/**
+ * Two targets: an application that reads each request to its end before it
+ * answers, and one that answers at once (the demo's "/"), with h2spec's frames
+ * arriving one by one, so responses end before the requests that h2spec keeps sending.
+ */
+const targets = [
+  { name: 'reading', port: (await start(t, application(seen))).port, gapMs: 0 },
+  { name: 'eager', port: (await start(t, answerAtOnce(seen))).port, gapMs: 5 },
+];
 
 type Case = (c: H2specConn) => Promise<H2specVerdict>;
 
 function h2spec(id: string, desc: string, run: Case, firstSettings = true): void {
-  t.test(`h2spec http2/${id}: ${desc}`, async (t) => {
-    const c = await H2specConn.dial(t, server.port);
-    h2specPassed(t, c, await run(c), desc, firstSettings);
-  });
+  for (const target of targets) {
+    t.test(`h2spec http2/${id} (${target.name} app): ${desc}`, async (t) => {
+      const c = await H2specConn.dial(t, target.port, { gapMs: target.gapMs });
+      h2specPassed(t, c, await run(c), desc, firstSettings);
+    });
+  }
 }
 
 /** The usual request (or `fields`) on `streamId`, one HEADERS frame. */

@@ -7,6 +7,7 @@
  */
 import type { Test } from 'tap';
 import { ErrorCode, errorCodeName } from '../../lib/h2/errors.js';
+import { encodeFrame } from '../../lib/h2/frame/encode.js';
 import { FrameReader } from '../../lib/h2/frame/frame-reader.js';
 import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from '../../lib/h2/hpack/huffman-table.js';
 import { STATIC_NAMES, STATIC_TABLE_LENGTH, staticFieldIndex } from '../../lib/h2/hpack/static-table.js';
@@ -357,18 +358,33 @@ export class H2specConn {
   readonly settings = new Map<number, number>();
   readonly #windows = new Map<number, number>([[0, 65_535]]);
   #done = false;
+  /** Writes in order, `gapMs` apart: each frame reaches the server on its own. */
+  #writes: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly peer: H2Peer,
     readonly port: number,
     readonly timeoutMs: number,
+    readonly gapMs: number,
   ) {}
 
-  /** h2spec's Dial: a TCP connection, nothing sent. */
-  static async dial(t: Test, port: number, timeoutMs = 5000): Promise<H2specConn> {
+  /** h2spec's Dial: a TCP connection, nothing sent. `gapMs` > 0 spaces the writes (h2spec writes each frame on its own). */
+  static async dial(t: Test, port: number, opts: { timeoutMs?: number; gapMs?: number } = {}): Promise<H2specConn> {
     const peer = await H2Peer.connect(port, { raw: true });
     t.teardown(() => peer.close());
-    return new H2specConn(peer, port, timeoutMs);
+    return new H2specConn(peer, port, opts.timeoutMs ?? 5000, opts.gapMs ?? 0);
+  }
+
+  #out(bytes: Buffer): void {
+    if (this.gapMs === 0) return this.peer.write(bytes);
+    this.#writes = this.#writes.then(() => new Promise<void>((resolve) => setTimeout(() => {
+      this.peer.write(bytes);
+      resolve();
+    }, this.gapMs)));
+  }
+
+  #frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): void {
+    this.#out(encodeFrame(type, flags, streamId, payload));
   }
 
   /** h2spec's CommonHeaders: :method GET, :scheme http, :path /, :authority host:port. */
@@ -383,6 +399,7 @@ export class H2specConn {
     let local = false;
     let remote = false;
     while (!(local && remote)) {
+      await this.#writes;
       const f = await this.peer.next(() => true, this.timeoutMs);
       if (f.type !== FrameType.SETTINGS) continue;
       if (f.flags & Flag.ACK) local = true;
@@ -403,62 +420,63 @@ export class H2specConn {
   }
 
   send(bytes: Buffer | string): void {
-    this.peer.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+    this.#out(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
   }
 
   writeData(streamId: number, endStream: boolean, data: Buffer | string, pad?: Buffer | string): void {
     const body = Buffer.from(data);
-    if (pad === undefined) return this.peer.frame(FrameType.DATA, endStream ? Flag.END_STREAM : 0, streamId, body);
+    if (pad === undefined) return this.#frame(FrameType.DATA, endStream ? Flag.END_STREAM : 0, streamId, body);
     const p = Buffer.from(pad);
-    this.peer.frame(FrameType.DATA, (endStream ? Flag.END_STREAM : 0) | Flag.PADDED, streamId, Buffer.concat([Buffer.from([p.length]), body, p]));
+    this.#frame(FrameType.DATA, (endStream ? Flag.END_STREAM : 0) | Flag.PADDED, streamId, Buffer.concat([Buffer.from([p.length]), body, p]));
   }
 
   writeHeaders(p: HeadersParam): void {
     const pr = p.priority && (p.priority.dependency !== 0 || p.priority.exclusive || p.priority.weight !== 0) ? p.priority : null;
     const flags = (p.padLength ? Flag.PADDED : 0) | (p.endStream ? Flag.END_STREAM : 0) | (p.endHeaders ? Flag.END_HEADERS : 0) | (pr ? Flag.PRIORITY : 0);
     const parts = [p.padLength ? Buffer.from([p.padLength]) : Buffer.alloc(0), pr ? priority(pr.dependency, pr.weight, pr.exclusive) : Buffer.alloc(0), p.block, Buffer.alloc(p.padLength ?? 0)];
-    this.peer.frame(FrameType.HEADERS, flags, p.streamId, Buffer.concat(parts));
+    this.#frame(FrameType.HEADERS, flags, p.streamId, Buffer.concat(parts));
   }
 
   writePriority(streamId: number, dependency: number, exclusive: boolean, weight: number): void {
-    this.peer.frame(FrameType.PRIORITY, 0, streamId, priority(dependency, weight, exclusive));
+    this.#frame(FrameType.PRIORITY, 0, streamId, priority(dependency, weight, exclusive));
   }
 
   writeRstStream(streamId: number, code: number): void {
-    this.peer.frame(FrameType.RST_STREAM, 0, streamId, u32(code));
+    this.#frame(FrameType.RST_STREAM, 0, streamId, u32(code));
   }
 
   writeSettings(params: Array<[number, number]>): void {
-    this.peer.settings(params);
+    this.#frame(FrameType.SETTINGS, 0, 0, Buffer.concat(params.map(([id, v]) => Buffer.concat([Buffer.from([id >> 8, id & 0xff]), u32(v)]))));
   }
 
   writeSettingsAck(): void {
-    this.peer.frame(FrameType.SETTINGS, Flag.ACK, 0);
+    this.#frame(FrameType.SETTINGS, Flag.ACK, 0);
   }
 
   writePing(ack: boolean, data: Buffer): void {
-    this.peer.frame(FrameType.PING, ack ? Flag.ACK : 0, 0, data);
+    this.#frame(FrameType.PING, ack ? Flag.ACK : 0, 0, data);
   }
 
   writeGoAway(lastStreamId: number, code: number, debug: Buffer | string): void {
-    this.peer.frame(FrameType.GOAWAY, 0, 0, Buffer.concat([u32(lastStreamId & 0x7fff_ffff), u32(code), Buffer.from(debug)]));
+    this.#frame(FrameType.GOAWAY, 0, 0, Buffer.concat([u32(lastStreamId & 0x7fff_ffff), u32(code), Buffer.from(debug)]));
   }
 
   writeWindowUpdate(streamId: number, increment: number): void {
-    this.peer.frame(FrameType.WINDOW_UPDATE, 0, streamId, u32(increment));
+    this.#frame(FrameType.WINDOW_UPDATE, 0, streamId, u32(increment));
   }
 
   writeContinuation(streamId: number, endHeaders: boolean, block: Buffer): void {
-    this.peer.frame(FrameType.CONTINUATION, endHeaders ? Flag.END_HEADERS : 0, streamId, block);
+    this.#frame(FrameType.CONTINUATION, endHeaders ? Flag.END_HEADERS : 0, streamId, block);
   }
 
   writePushPromise(streamId: number, promiseId: number, endHeaders: boolean, block: Buffer): void {
-    this.peer.frame(FrameType.PUSH_PROMISE, endHeaders ? Flag.END_HEADERS : 0, streamId, Buffer.concat([u32(promiseId), block]));
+    this.#frame(FrameType.PUSH_PROMISE, endHeaders ? Flag.END_HEADERS : 0, streamId, Buffer.concat([u32(promiseId), block]));
   }
 
   /** h2spec's WaitEvent: the next frame (DATA also refills h2spec's windows), the close, or a timeout; the last two end the connection for h2spec. */
   async waitEvent(): Promise<H2specEvent> {
     if (this.#done) return this.peer.closed ? 'closed' : 'timeout';
+    await this.#writes;
     try {
       const f = await this.peer.next(() => true, this.timeoutMs);
       if (f.type === FrameType.DATA) this.#refill(f);
@@ -592,4 +610,13 @@ export function h2specPassed(t: Test, conn: H2specConn, verdict: H2specVerdict, 
   t.ok(verdict.passed, what, { actual: verdict.actual });
   const frames = onlyFrames(conn.peer, firstSettings);
   t.ok(frames.ok, 'the server sent only HTTP/2 frames', { why: frames.why });
+}
+
+/** An application that answers at once, reading nothing of the request (like the demo's "/"): responses often end before requests do. */
+export function answerAtOnce(seen: Seen[]) {
+  return (tx: Transaction): Promise<void> => {
+    const r = tx.request;
+    seen.push({ method: r.method, path: r.path, headers: r.rawHeaders, cookie: r.header('cookie'), body: null, trailers: null });
+    return tx.respond(200, { 'content-type': 'text/plain' }, BODY);
+  };
 }
