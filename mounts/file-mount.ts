@@ -56,7 +56,6 @@ export class FileMount {
   readonly #extraTypes: Map<string, string>;
   readonly #spa: string[] | null;
   readonly #errorDocument: string[] | null;
-  #rootReal: Promise<string> | null = null;
 
   /** `root` is an absolute directory; the cache may be shared by the mounts of one handler. */
   constructor(root: string, spec: MountSpec, cache: FileCache, limits: MountLimits) {
@@ -90,13 +89,12 @@ export class FileMount {
     return this.#notFound(tx, found.kind !== 'escape');
   }
 
+  /**
+   * The root's real path, resolved per request rather than once: a root that is a
+   * symlink re-pointed by a deploy (`current -> releases/N`) is followed at once.
+   */
   #realRoot(): Promise<string> {
-    if (!this.#rootReal) {
-      const p = realpath(this.#root);
-      this.#rootReal = p;
-      p.catch(() => (this.#rootReal = null)); // a root that appears later is found on a later request
-    }
-    return this.#rootReal;
+    return realpath(this.#root);
   }
 
   /** Resolve segments below the root, following symlinks only while they stay inside it. */

@@ -25,6 +25,7 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+  'http2-settings',
   // Not hop-by-hop, but the proxy decides them: the upstream's own host, and no 100-continue dance.
   'host',
   'expect',

@@ -3,7 +3,7 @@
  * default document, directory redirect, Content-Type, Cache-Control, HEAD,
  * 405, 404, the error document and the SPA fallback.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { createMountHandler, type MountSpec } from '../../mounts/index.js';
@@ -120,6 +120,20 @@ for (const proto of PROTOS) {
     const r = await fetchOver(proto, plain.port, { path: '/x' });
     t.equal(r.status, 404, 'a missing error document falls back to the plain 404');
     t.equal(r.body.toString(), 'Not Found\n');
+  });
+
+  t.test(`${proto}: a root that is a symlink re-pointed by a deploy is followed at once`, async (t) => {
+    const site = makeSite(t);
+    for (const v of ['v1', 'v2']) {
+      mkdirSync(path.join(site.base, v));
+      writeFileSync(path.join(site.base, v, 'index.html'), `release ${v}\n`);
+    }
+    symlinkSync('v1', path.join(site.base, 'current'));
+    const { port } = await start(t, createMountHandler([{ mountpoint: '/', origin: 'file://current' }], { baseDir: site.base, callbacks: {} }));
+    t.equal((await fetchOver(proto, port, { path: '/' })).body.toString(), 'release v1\n');
+    symlinkSync('v2', path.join(site.base, 'next'));
+    renameSync(path.join(site.base, 'next'), path.join(site.base, 'current')); // atomic switch
+    t.equal((await fetchOver(proto, port, { path: '/' })).body.toString(), 'release v2\n');
   });
 
   t.test(`${proto}: an edited small file is served fresh (the cache revalidates by stat)`, async (t) => {
