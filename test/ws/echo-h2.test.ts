@@ -8,6 +8,7 @@ import http2 from 'node:http2';
 import t from 'tap';
 import { h2Connect, H2WsClient } from './support/h2-ws-client.js';
 import { OP } from './support/frames.js';
+import { testCert } from '../support/tls.js';
 import { wsServer } from './support/ws-server.js';
 
 t.test('SETTINGS_ENABLE_CONNECT_PROTOCOL is advertised; a stream is accepted with 200 and echoes', async (t) => {
@@ -157,4 +158,19 @@ t.test('a stream reset by the client is forgotten; the other streams go on', asy
   await b.ended;
   for (let i = 0; i < 100 && handler.sessionCount > 0; i++) await new Promise((r) => setTimeout(r, 20));
   t.equal(handler.sessionCount, 0, 'a clean close frees the session too');
+});
+
+t.test('over TLS: h2 by ALPN, extended CONNECT, echo', async (t) => {
+  const cert = testCert();
+  const { port } = await wsServer(t, { echo: { default: true } }, { server: { tls: { cert: cert.cert, key: cert.key } } });
+  const session = await h2Connect(port, {}, true);
+  t.teardown(() => session.close());
+  t.equal(session.alpnProtocol, 'h2');
+  const ws = await H2WsClient.open(session, { scheme: 'https', protocols: ['echo'] });
+  t.equal(ws.status, 200);
+  ws.send('secure');
+  t.equal((await ws.next()).data.toString(), 'secure');
+  ws.close();
+  await ws.ended;
+  t.equal(ws.closeFrame?.code, 1000);
 });

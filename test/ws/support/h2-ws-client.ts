@@ -13,8 +13,8 @@ export interface Received {
 }
 
 /** Connect and wait for the server's SETTINGS (node refuses :protocol until ENABLE_CONNECT_PROTOCOL is seen). */
-export async function h2Connect(port: number, settings: http2.Settings = {}): Promise<http2.ClientHttp2Session> {
-  const session = http2.connect(`http://127.0.0.1:${port}`, { settings });
+export async function h2Connect(port: number, settings: http2.Settings = {}, tls = false): Promise<http2.ClientHttp2Session> {
+  const session = http2.connect(`${tls ? 'https' : 'http'}://127.0.0.1:${port}`, { settings, ...(tls && { rejectUnauthorized: false }) });
   session.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
     session.once('remoteSettings', () => resolve());
@@ -58,11 +58,14 @@ export class H2WsClient {
   }
 
   /** Open a WebSocket stream; resolves with the client on any response (check `status`). */
-  static open(session: http2.ClientHttp2Session, opts: { path?: string; protocols?: string[]; version?: string; extraHeaders?: Record<string, string> } = {}): Promise<H2WsClient> {
+  static open(
+    session: http2.ClientHttp2Session,
+    opts: { path?: string; protocols?: string[]; version?: string; scheme?: string; extraHeaders?: Record<string, string> } = {},
+  ): Promise<H2WsClient> {
     const headers: http2.OutgoingHttpHeaders = {
       ':method': 'CONNECT',
       ':protocol': 'websocket',
-      ':scheme': 'http',
+      ':scheme': opts.scheme ?? 'http',
       ':path': opts.path ?? '/',
       ':authority': 'localhost',
       'sec-websocket-version': opts.version ?? '13',
