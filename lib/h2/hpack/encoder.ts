@@ -116,12 +116,21 @@ export class HpackEncoder {
 
   /** Encodes a header list (names already lowercase) into one header block. */
   encode(headers: Iterable<readonly [string, string]>): Buffer {
+    const view = this.encodeTransient(headers);
+    const out = Buffer.allocUnsafe(view.length);
+    view.copy(out, 0);
+    return out;
+  }
+
+  /**
+   * encode() without the copy: the block is a view of the encoder's scratch
+   * buffer, valid only until the next call (the session frames it at once).
+   */
+  encodeTransient(headers: Iterable<readonly [string, string]>): Buffer {
     this.#pos = 0;
     if (this.#pendingFinal >= 0) this.#sizeUpdates();
     for (const field of headers) this.#field(field[0], field[1]);
-    const out = Buffer.allocUnsafe(this.#pos);
-    this.#buf.copy(out, 0, 0, this.#pos);
-    return out;
+    return this.#buf.subarray(0, this.#pos);
   }
 
   #sizeUpdates(): void {
