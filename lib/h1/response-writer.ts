@@ -93,7 +93,8 @@ export class H1Response implements ResponseBackend {
     let userClose = false;
     let out = `HTTP/1.${versionMinor} ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
     for (const [name, value] of fields) {
-      const lower = name.toLowerCase();
+      // Only the three names below matter here; lowercasing just their lengths (10, 14, 17) spares a string per header.
+      const lower = name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '';
       if (lower === 'content-length') hasLength = true;
       else if (lower === 'connection') {
         if (/(?:^|,)\s*close\s*(?:,|$)/i.test(value)) userClose = true;
