@@ -284,3 +284,23 @@ t.test('a client that vanishes is forgotten (closed 1006, no leaked session)', a
   for (let i = 0; i < 100 && handler.sessionCount > 0; i++) await new Promise((r) => setTimeout(r, 20));
   t.equal(handler.sessionCount, 0);
 });
+
+t.test('heartbeat over a real socket: the ws client answers pings and stays; a silent peer is dropped', async (t) => {
+  const logs: string[] = [];
+  const { wsUrl, port, handler } = await wsServer(t, { echo: { default: true, 'ping-interval-ms': 100, 'pong-timeout-ms': 200 } }, { logs });
+  const ws = await open(wsUrl);
+  let pings = 0;
+  ws.on('ping', () => pings++);
+  while (pings < 3) await new Promise((r) => setTimeout(r, 50));
+  t.equal(ws.readyState, WebSocket.OPEN, 'still open after several pings');
+
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  sock.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+  sock.resume();
+  await new Promise((r) => sock.once('close', r));
+  t.pass('the silent raw client was dropped');
+  t.match(logs.join('\n'), /no pong within 200 ms/);
+  t.equal(handler.sessionCount, 1, 'only the answering client remains');
+  ws.close();
+});
