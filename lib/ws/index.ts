@@ -12,4 +12,5 @@ export { DEFAULT_DEFLATE_THRESHOLD, deflateMessage, negotiateDeflate, type Defla
 export { CloseCode, closeCodeForReceiverError, isSendableCloseCode, WsError, WsErrorCode } from './close-codes.js';
 export { DEFAULT_WS_LIMITS, resolveWsLimits, type WsLimits } from './limits.js';
 export { MAX_QUEUED_PONGS, WsSession, type SessionInit } from './session.js';
+export { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 export { canTunnel, type Framer, type TunnelBody, type TunnelTransaction } from './tunnel.js';

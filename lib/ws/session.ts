@@ -12,6 +12,7 @@ import type { Request } from '../http/request.js';
 import { WriteMode } from '../http/write-mode.js';
 import { CloseCode, closeCodeForReceiverError, isSendableCloseCode, WsError, WsErrorCode } from './close-codes.js';
 import { deflateMessage, type DeflateAgreement } from './deflate.js';
+import { Heartbeat } from './heartbeat.js';
 import { closePayload, frameHeaderLength, markCompressed, MAX_CONTROL_PAYLOAD, wsFramer } from './framer.js';
 import type { WsLimits } from './limits.js';
 import type { TunnelTransaction } from './tunnel.js';
@@ -74,9 +75,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
   #writableArmed = false;
   #writableRunning = false;
 
-  #lastRx = Date.now();
-  #pingTimer: NodeJS.Timeout | null = null;
-  #pongTimer: NodeJS.Timeout | null = null;
+  readonly #heartbeat: Heartbeat;
   #closeTimer: NodeJS.Timeout | null = null;
 
   constructor(init: SessionInit<S, V>) {
@@ -95,6 +94,18 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
       maxFragments: init.limits.maxFragments,
       binaryType: 'nodebuffer',
       ...(init.deflate && { extensions: { [PMD_NAME]: init.deflate.pmd } }),
+    });
+    this.#heartbeat = new Heartbeat({
+      intervalMs: init.limits.pingIntervalMs,
+      timeoutMs: init.limits.pongTimeoutMs,
+      sendPing: () => {
+        if (this.#open) this.#enqueue(0, () => this.#tx.write(Buffer.alloc(0), WriteMode.PING)).catch(() => {});
+      },
+      onTimeout: () => {
+        this.#init.log?.(`${this.id}: no pong within ${init.limits.pongTimeoutMs} ms; dropping the transport`);
+        this.#finish({ code: CloseCode.ABNORMAL, reason: 'pong timeout', wasClean: false, initiator: 'server' });
+        this.#tx.abort();
+      },
     });
     this.#receiver.on('message', (data, isBinary) => this.#inbox.push({ type: 'message', message: { kind: isBinary ? 'binary' : 'text', data } }));
     this.#receiver.on('ping', (data) => this.#inbox.push({ type: 'ping', data }));
@@ -138,11 +149,10 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
       return;
     }
     if (this.#finished) return;
-    this.#armHeartbeat();
+    this.#heartbeat.start();
     try {
       for await (const chunk of this.#tx.request.body) {
-        this.#lastRx = Date.now();
-        this.#clearPongTimer();
+        this.#heartbeat.seen();
         if (this.#closeReceived || this.#frameError) continue;
         await this.#feed(chunk);
         await this.#drainInbox();
@@ -357,42 +367,6 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
     this.#startClose(CloseCode.INTERNAL_ERROR, '');
   }
 
-  // --- heartbeat (ping/pong) ---
-
-  #armHeartbeat(): void {
-    const interval = this.#limits.pingIntervalMs;
-    if (interval <= 0 || this.#finished) return;
-    const wait = Math.max(1, this.#lastRx + interval - Date.now());
-    this.#pingTimer = setTimeout(() => this.#heartbeat(), wait);
-    this.#pingTimer.unref();
-  }
-
-  #heartbeat(): void {
-    this.#pingTimer = null;
-    if (this.#finished || !this.#open) return;
-    if (Date.now() - this.#lastRx < this.#limits.pingIntervalMs) {
-      this.#armHeartbeat();
-      return;
-    }
-    this.#enqueue(0, () => this.#tx.write(Buffer.alloc(0), WriteMode.PING)).catch(() => {});
-    const timeout = this.#limits.pongTimeoutMs;
-    if (timeout > 0 && this.#pongTimer === null) {
-      this.#pongTimer = setTimeout(() => {
-        this.#init.log?.(`${this.id}: no pong within ${timeout} ms; dropping the transport`);
-        this.#finish({ code: CloseCode.ABNORMAL, reason: 'pong timeout', wasClean: false, initiator: 'server' });
-        this.#tx.abort();
-      }, timeout);
-      this.#pongTimer.unref();
-    }
-    this.#lastRx = Date.now();
-    this.#armHeartbeat();
-  }
-
-  #clearPongTimer(): void {
-    if (this.#pongTimer) clearTimeout(this.#pongTimer);
-    this.#pongTimer = null;
-  }
-
   // --- the end ---
 
   #transportLost(reason: Error): void {
@@ -411,8 +385,9 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
     this.#finished = true;
     this.#open = false;
     this.#info = info;
-    for (const t of [this.#pingTimer, this.#pongTimer, this.#closeTimer]) if (t) clearTimeout(t);
-    this.#pingTimer = this.#pongTimer = this.#closeTimer = null;
+    this.#heartbeat.stop();
+    if (this.#closeTimer) clearTimeout(this.#closeTimer);
+    this.#closeTimer = null;
     this.#inbox.length = 0;
     this.#receiver.removeAllListeners('message');
     this.#receiver.on('error', () => {});
