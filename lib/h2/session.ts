@@ -450,7 +450,9 @@ export class H2Session implements StreamOwner {
       return;
     }
     if (!this.#floods.resets.hit()) throw new H2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many stream resets (rapid reset)');
-    this.#forget(s, ClosedHow.RESET_RECEIVED, new SluiceError(SluiceErrorCode.STREAM_CLOSED, `stream reset by the peer (${errorCodeName(code)})`));
+    // A stream whose response is complete aborts nothing of the application's.
+    const reason = s.localOpen ? new SluiceError(SluiceErrorCode.STREAM_CLOSED, `stream reset by the peer (${errorCodeName(code)})`) : null;
+    this.#forget(s, ClosedHow.RESET_RECEIVED, reason);
   }
 
   #onSettings(f: RawFrame): void {
@@ -639,7 +641,7 @@ export class H2Session implements StreamOwner {
     if (!this.#floods.resets.hit()) throw new H2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many stream errors (rapid reset)');
     this.#host.write(encode.encodeRstStream(e.streamId, e.h2Code));
     const s = this.#streams.get(e.streamId);
-    if (s) this.#forget(s, ClosedHow.RESET_SENT, e);
+    if (s) this.#forget(s, ClosedHow.RESET_SENT, s.localOpen ? e : null);
     else this.#remember(e.streamId, ClosedHow.RESET_SENT);
   }
 

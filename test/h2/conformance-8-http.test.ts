@@ -95,6 +95,21 @@ t.test('8.1 a response that ends before its request: an upload that runs out of 
   t.equal(peer.frames.filter((f) => f.type === FrameType.RST_STREAM).length, 1, 'one RST_STREAM, no error for the late DATA');
 });
 
+t.test('8.1 a client that resets a stream whose response is complete aborts nothing in the application', async (t) => {
+  let aborted = 0;
+  const { peer, port } = await serve(t, {
+    handler: (tx) => {
+      tx.onAbort(() => aborted++);
+      return tx.respond(200, { 'content-type': 'text/plain' }, 'done');
+    },
+  });
+  headersFrame(peer, 1, Flag.END_HEADERS, peer.block(commonHeaders(port, 'POST')));
+  await peer.response(1);
+  peer.rst(1, ErrorCode.CANCEL); // the browser stops its upload
+  await expectAlive(t, peer);
+  t.equal(aborted, 0, 'no abort after a complete response');
+});
+
 t.test('8.1 graceful shutdown does not wait for the upload of a request already answered', async (t) => {
   const seen: Seen[] = [];
   const { peer, port, server } = await serve(t, { handler: answerAtOnce(seen) });
