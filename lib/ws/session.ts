@@ -149,6 +149,9 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
       return;
     }
     if (this.#finished) return;
+    const shutdown = this.#tx.shutdown;
+    if (shutdown?.aborted) this.#startClose(CloseCode.GOING_AWAY, 'server shutting down');
+    else shutdown?.addEventListener('abort', () => this.#startClose(CloseCode.GOING_AWAY, 'server shutting down'), { once: true });
     this.#heartbeat.start();
     try {
       for await (const chunk of this.#tx.request.body) {

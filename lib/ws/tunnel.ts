@@ -28,6 +28,8 @@ export interface TunnelTransaction {
   onWritable(listener: () => void): unknown;
   requestWritable(): void;
   onAbort(listener: (reason: Error) => void): unknown;
+  /** Aborted when the server starts a graceful shutdown: the session closes with 1001. */
+  readonly shutdown?: AbortSignal;
 }
 
 /** Whether this Transaction implementation offers the tunnel API yet. */

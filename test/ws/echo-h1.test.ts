@@ -304,3 +304,12 @@ t.test('heartbeat over a real socket: the ws client answers pings and stays; a s
   t.equal(handler.sessionCount, 1, 'only the answering client remains');
   ws.close();
 });
+
+t.test('graceful server close: open sessions get 1001 Going Away (tx.shutdown)', async (t) => {
+  const { wsUrl, server } = await wsServer(t);
+  const ws = await open(wsUrl);
+  const c = closed(ws);
+  const stopping = server.close(5000);
+  t.same(await c, { code: 1001, reason: 'server shutting down' });
+  await stopping;
+});

@@ -174,3 +174,15 @@ t.test('over TLS: h2 by ALPN, extended CONNECT, echo', async (t) => {
   await ws.ended;
   t.equal(ws.closeFrame?.code, 1000);
 });
+
+t.test('graceful server close over h2: the WebSocket stream gets 1001 Going Away', async (t) => {
+  const { port, server } = await wsServer(t, { echo: { default: true } });
+  const session = await h2Connect(port);
+  t.teardown(() => session.close());
+  const ws = await H2WsClient.open(session);
+  const stopping = server.close(5000);
+  await ws.ended;
+  t.same(ws.closeFrame, { code: 1001, reason: 'server shutting down' });
+  ws.close(1001);
+  await stopping;
+});
