@@ -28,6 +28,12 @@ function validName(name: string, pseudo: boolean): boolean {
   return true;
 }
 
+// Module constants: a regular expression literal inside the function would build a RegExp per request.
+/** RFC 9110 §8.6 Content-Length digits (15 keep it a safe integer). */
+const CONTENT_LENGTH = /^\d{1,15}$/;
+/** RFC 9110 §9.1: a method is a token. */
+const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
 /** §8.2.1: a value MUST NOT contain NUL, LF or CR, nor start or end with SP or HTAB. */
 function validValue(value: string): boolean {
   const n = value.length;
@@ -100,7 +106,7 @@ export function validateRequest(streamId: number, fields: ReadonlyArray<[string,
       if (host !== undefined && host !== value) throw malformed('conflicting host fields');
       host = value;
     } else if (name === 'content-length') {
-      if (!/^\d{1,15}$/.test(value)) throw malformed('invalid content-length');
+      if (!CONTENT_LENGTH.test(value)) throw malformed('invalid content-length');
       const n = Number(value);
       if (contentLength !== -1 && contentLength !== n) throw malformed('conflicting content-length fields');
       contentLength = n;
@@ -109,7 +115,7 @@ export function validateRequest(streamId: number, fields: ReadonlyArray<[string,
   }
 
   if (method === undefined || method === '') throw malformed('missing :method');
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(method)) throw malformed('invalid :method');
+  if (!METHOD_TOKEN.test(method)) throw malformed('invalid :method');
   if (protocol !== undefined) {
     // RFC 8441 §4: extended CONNECT carries :protocol, :scheme, :path and :authority.
     if (method !== 'CONNECT') throw malformed(':protocol on a non-CONNECT request');
