@@ -11,7 +11,7 @@
  */
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Handler, type HeaderList, type ServerOptions, type SluiceServer, type Transaction } from '../index.js';
+import { createServer, type Handler, type HeaderList, type SluiceServer, type Transaction, type VhostOptions } from '../index.js';
 import { withAccessLog, type LogSink } from './access-log.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { CORS_RESPONSE_HEADERS, withCors } from './cors.js';
@@ -45,16 +45,6 @@ export interface ServeParts {
   stdoutLog?: LogSink;
   /** Engine and handler errors (default: the server's, console.error). */
   onError?: (err: Error, tx?: Transaction) => void;
-}
-
-/** The vhost shape of the Server + vhosts contract. */
-interface VhostOptions {
-  name: string;
-  hostnames?: string[];
-  handler: Handler;
-  response?: { headers?: HeaderList };
-  tls?: { cert: Buffer; key: Buffer };
-  enableConnectProtocol?: boolean;
 }
 
 export interface ListenerInfo {
@@ -198,18 +188,9 @@ export function buildListeners(config: ResolvedConfig, parts: ServeParts): Liste
     }
     const first = vhosts[0];
     if (!first) continue;
-    // `handler`, `response`, `tls` and `enableConnectProtocol` at the top repeat the
-    // default vhost: what a server without vhost support serves, and the
-    // default certificate of one that has it.
-    const options = {
-      vhosts,
-      handler: first.handler,
-      response: first.response,
-      tls: first.tls,
-      enableConnectProtocol: vhosts.some((v) => v.enableConnectProtocol),
-      ...(parts.onError ? { onError: parts.onError } : {}),
-    };
-    listeners.push(new Listener(createServer(options as ServerOptions), group));
+    // The first vhost's certificate is the default one (for clients without SNI).
+    const server = createServer({ vhosts, ...(first.tls ? { tls: first.tls } : {}), ...(parts.onError ? { onError: parts.onError } : {}) });
+    listeners.push(new Listener(server, group));
   }
   if (problems.length > 0) {
     for (const { stream } of logs.values()) stream.end();
