@@ -163,7 +163,8 @@ export class SluiceServer {
       const n = Math.min(buffered.length, CLIENT_PREFACE.length);
       const isPrefacePrefix = buffered.subarray(0, n).equals(CLIENT_PREFACE.subarray(0, n));
       if (isPrefacePrefix && n < CLIENT_PREFACE.length) return; // need more bytes to decide
-      const kind = isPrefacePrefix ? 'h2' : classifyFirstLine(buffered);
+      // A first line that is the preface's ("PRI * HTTP/2.0") is HTTP/2 even if what follows is not: the session refuses it with GOAWAY.
+      const kind = isPrefacePrefix || buffered.subarray(0, PREFACE_LINE.length).equals(PREFACE_LINE) ? 'h2' : classifyFirstLine(buffered);
       if (kind === 'undecided') return;
       clearTimeout(timer);
       socket.off('data', onData);
@@ -288,6 +289,7 @@ function matchHost<T>(table: Map<string, T>, host: string): T | null {
 
 /** Longest first line the sniffer waits for before leaving the verdict (414, 400) to the HTTP/1 parser. */
 const SNIFF_LINE_MAX = 16 * 1024;
+const PREFACE_LINE = CLIENT_PREFACE.subarray(0, CLIENT_PREFACE.indexOf('\n') + 1);
 /** A first line naming an HTTP version, however malformed, is HTTP/1's to answer (400, 505). */
 const HTTP1_LINE = /HTTP\//i;
 

@@ -101,7 +101,6 @@ const CASES: Case[] = [
   // First lines that name no HTTP version (HTTP/0.9, noise, an invalid h2 preface): closed without an answer.
   head('HTTP/0.9 simple request', `GET /\r\n`, null),
   head('not HTTP at all', `INVALID CONNECTION PREFACE\r\n\r\n`, null),
-  head('broken h2 preface', `PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n`, S505),
   // Expectations (RFC 9110 §10.1.1).
   head('unknown expectation', `POST / HTTP/1.1\r\n${HOST}Expect: 200-ok\r\nContent-Length: 1\r\n\r\nx`, S417),
   // Chunked bodies (RFC 9112 §7.1): the head was fine, the body is not.

@@ -47,6 +47,13 @@ t.test('3.4 an invalid connection preface over TLS (ALPN h2) is a connection err
   t.equal(peer.frames[0]?.type, FrameType.SETTINGS, 'the server preface went first');
 });
 
+t.test('3.4 a cleartext preface whose first line is right but whose rest is wrong is a connection error PROTOCOL_ERROR, never HTTP/1 text', async (t) => {
+  const { peer } = await serve(t, { raw: true });
+  peer.write(Buffer.from('PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n', 'latin1'));
+  await expectConnectionError(t, peer, [ErrorCode.PROTOCOL_ERROR]);
+  t.notMatch(Buffer.concat(peer.received).toString('latin1'), /^HTTP\/1/, 'no HTTP/1 status line');
+});
+
 t.test('3.4 the client preface must be followed by SETTINGS: another first frame is a connection error PROTOCOL_ERROR', async (t) => {
   const { peer } = await serve(t, { raw: true });
   peer.write(PREFACE);
