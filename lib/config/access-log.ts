@@ -6,7 +6,8 @@
  *
  * A line is written when the response ends (its last byte handed to the
  * socket), when a header-only response is finalized, or when the exchange is
- * aborted (with the bytes that made it).
+ * aborted (with the bytes that made it). A WebSocket tunnel is logged when it
+ * closes, with status 101 (HTTP/1.1) or 200 (HTTP/2) and the payload bytes sent.
  * @module
  */
 import type { Handler, Transaction } from '../index.js';
@@ -64,11 +65,13 @@ function watch(tx: Transaction, sink: LogSink): void {
     write: Transaction['write'];
     finalizeHeaders: Transaction['finalizeHeaders'];
     clearHeaders: Transaction['clearHeaders'];
+    tunnel: Transaction['tunnel'];
   };
   const status0 = tx.status.bind(tx);
   const write0 = tx.write.bind(tx);
   const finalize0 = tx.finalizeHeaders.bind(tx);
   const clear0 = tx.clearHeaders.bind(tx);
+  const tunnel0 = tx.tunnel.bind(tx);
   own.status = (code: number) => {
     const r = status0(code);
     status = code;
@@ -77,6 +80,12 @@ function watch(tx: Transaction, sink: LogSink): void {
   own.clearHeaders = () => {
     const r = clear0();
     status = 0;
+    return r;
+  };
+  // A tunnel (WebSocket) is logged when it closes, as 101 on HTTP/1.1 (h2 sets 200 through status()).
+  own.tunnel = (fields) => {
+    const r = tunnel0(fields);
+    if (tx.protocol === 'h1') status = 101;
     return r;
   };
   own.finalizeHeaders = () => {

@@ -192,7 +192,7 @@ t.test('--config: vhosts sharing host:port become one listener, others their own
 
 t.test('--config ws-protocols reach the WebSocket stack (echo over h1)', async (t) => {
   const file = join(dir, 'ws.json');
-  writeFileSync(file, JSON.stringify({ vhosts: [{ name: 'localhost', port: 0, mounts: [{ mountpoint: '/', origin: 'file://site' }], 'ws-protocols': { echo: { default: true } } }] }));
+  writeFileSync(file, JSON.stringify({ vhosts: [{ name: 'localhost', port: 0, mounts: [{ mountpoint: '/', origin: 'file://site' }], 'ws-protocols': { echo: { default: true } }, 'access-log': '-' }] }));
   const run = await cli(t, ['--config', file], dir);
   t.equal(run.exitCode, null, run.err);
   const info = run.infos[0];
@@ -204,7 +204,15 @@ t.test('--config ws-protocols reach the WebSocket stack (echo over h1)', async (
     ws.on('message', (data) => resolve(String(data)));
     ws.on('error', reject);
   });
+  const closed = new Promise((resolve) => ws.on('close', resolve));
   ws.close();
+  await closed;
   t.equal(reply, 'ping through the config');
   t.equal((await fetchOver('h1', info.port, { path: '/' })).body.toString(), '<p>home</p>\n', 'plain requests still reach the mounts');
+  const log = run.stdout().split('\n').filter((l) => COMBINED.test(l));
+  t.equal(log.length, 2, log.join('\n'));
+  const wsLine = COMBINED.exec(log[0] ?? '');
+  t.same([wsLine?.[4], wsLine?.[5]], ['GET / HTTP/1.1', '101'], 'the WebSocket session is logged when it closes, as 101');
+  t.ok(Number(wsLine?.[6]) >= 23, `with the payload bytes sent (${wsLine?.[6]}; the echo alone is 23)`);
+  t.match(log[1], /"GET \/ HTTP\/1\.1" 200 12 /);
 });
