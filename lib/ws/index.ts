@@ -13,4 +13,5 @@ export { CloseCode, closeCodeForReceiverError, isSendableCloseCode, WsError, WsE
 export { DEFAULT_WS_LIMITS, resolveWsLimits, type WsLimits } from './limits.js';
 export { MAX_QUEUED_PONGS, WsSession, type SessionInit } from './session.js';
 export { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+export { onShutdown } from './shutdown.js';
 export { canTunnel, type Framer, type TunnelBody, type TunnelTransaction } from './tunnel.js';

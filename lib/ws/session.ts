@@ -13,6 +13,7 @@ import { WriteMode } from '../http/write-mode.js';
 import { CloseCode, closeCodeForReceiverError, isSendableCloseCode, WsError, WsErrorCode } from './close-codes.js';
 import { deflateMessage, type DeflateAgreement } from './deflate.js';
 import { Heartbeat } from './heartbeat.js';
+import { onShutdown } from './shutdown.js';
 import { closePayload, frameHeaderLength, markCompressed, MAX_CONTROL_PAYLOAD, wsFramer } from './framer.js';
 import type { WsLimits } from './limits.js';
 import type { TunnelTransaction } from './tunnel.js';
@@ -76,6 +77,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
   #writableRunning = false;
 
   readonly #heartbeat: Heartbeat;
+  #unsubscribeShutdown: (() => void) | null = null;
   #closeTimer: NodeJS.Timeout | null = null;
 
   constructor(init: SessionInit<S, V>) {
@@ -150,8 +152,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
     }
     if (this.#finished) return;
     const shutdown = this.#tx.shutdown;
-    if (shutdown?.aborted) this.#startClose(CloseCode.GOING_AWAY, 'server shutting down');
-    else shutdown?.addEventListener('abort', () => this.#startClose(CloseCode.GOING_AWAY, 'server shutting down'), { once: true });
+    if (shutdown) this.#unsubscribeShutdown = onShutdown(shutdown, () => this.#startClose(CloseCode.GOING_AWAY, 'server shutting down'));
     this.#heartbeat.start();
     try {
       for await (const chunk of this.#tx.request.body) {
@@ -389,6 +390,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
     this.#open = false;
     this.#info = info;
     this.#heartbeat.stop();
+    this.#unsubscribeShutdown?.();
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
     this.#closeTimer = null;
     this.#inbox.length = 0;

@@ -436,3 +436,30 @@ t.test('a peer that never lets our close frame out is dropped after closeTimeout
   t.equal(h.rec.closed[0]?.code, 1002);
   t.match(h.logs.join('\n'), /close frame not delivered/);
 });
+
+t.test('shutdown signal: one listener however many sessions; ended sessions unsubscribe; abort closes the rest with 1001', async (t) => {
+  const { onShutdown } = await import('../../lib/ws/shutdown.js');
+  const ac = new AbortController();
+  const calls: number[] = [];
+  const offs = Array.from({ length: 50 }, (_v, i) => onShutdown(ac.signal, () => calls.push(i)));
+  const { EventEmitter } = await import('node:events');
+  t.equal(EventEmitter.getEventListeners(ac.signal, 'abort').length, 1, 'a single abort listener');
+  for (let i = 0; i < 49; i++) offs[i]?.();
+  ac.abort();
+  t.same(calls, [49], 'only the session still open is told');
+  let late = false;
+  onShutdown(ac.signal, () => (late = true));
+  t.ok(late, 'an already aborted signal calls at once');
+
+  const ac2 = new AbortController();
+  const sessions = [harness({ shutdown: ac2.signal }), harness({ shutdown: ac2.signal }), harness({ shutdown: ac2.signal })];
+  await tick();
+  sessions[2]?.tx.send(closeFrame(1000));
+  await sessions[2]?.tx.waitFrames(1);
+  ac2.abort();
+  for (const s of sessions.slice(0, 2)) {
+    const [f] = await s.tx.waitFrames(1);
+    t.same(f && closeOf(f), { code: 1001, reason: 'server shutting down' });
+  }
+  t.equal(sessions[2]?.tx.frames().length, 1, 'the session that had ended got nothing more');
+});

@@ -21,6 +21,8 @@ export class FakeTunnel implements TunnelTransaction {
   writes = 0;
   /** While true, write() promises stay pending (no credit). */
   hold = false;
+  /** The server's graceful-shutdown signal, if the test gives one. */
+  shutdown?: AbortSignal;
   #held: Array<() => void> = [];
   #writable: (() => void) | null = null;
   #abort: ((e: Error) => void) | null = null;

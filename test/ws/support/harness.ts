@@ -59,12 +59,19 @@ export function handshakeRequest(): Request {
 }
 
 export function harness(
-  opts: { protocol?: (rec: Recorder) => Protocol<null, null>; limits?: Partial<WsLimits>; deflate?: DeflateAgreement | null; transport?: 'h1' | 'h2' } = {},
+  opts: {
+    protocol?: (rec: Recorder) => Protocol<null, null>;
+    limits?: Partial<WsLimits>;
+    deflate?: DeflateAgreement | null;
+    transport?: 'h1' | 'h2';
+    shutdown?: AbortSignal;
+  } = {},
 ): Harness {
   const rec: Recorder = { messages: [], closed: [], writable: 0 };
   const logs: string[] = [];
   const protocol = opts.protocol ? opts.protocol(rec) : recordingProtocol(rec);
   const tx = new FakeTunnel(opts.transport ?? 'h1');
+  if (opts.shutdown) tx.shutdown = opts.shutdown;
   const ctx = new ProtocolContextImpl<null, null>('test', protocol.name, (l) => logs.push(l));
   ctx.state = protocol.init(ctx);
   const session = new WsSession<null, null>({
