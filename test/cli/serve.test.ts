@@ -190,6 +190,46 @@ t.test('--config: vhosts sharing host:port become one listener, others their own
   }
 });
 
+t.test('--config: two TLS vhosts on one port, each certificate chosen by SNI', async (t) => {
+  const a = testCert();
+  const bDir = join(dir, 'tls-b');
+  mkdirSync(join(bDir, 'site'), { recursive: true });
+  writeFileSync(join(bDir, 'site', 'index.html'), '<p>b over tls</p>\n');
+  await run$('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=b.test', '-addext', 'subjectAltName=DNS:b.test', '-keyout', join(bDir, 'key.pem'), '-out', join(bDir, 'cert.pem')]);
+  const file = join(bDir, 'tls.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      vhosts: [
+        { name: 'localhost', port: 0, tls: { cert: a.certPath, key: a.keyPath }, mounts: [{ mountpoint: '/', origin: 'file://../site' }] },
+        { name: 'b.test', port: 0, tls: { cert: 'cert.pem', key: 'key.pem' }, mounts: [{ mountpoint: '/', origin: 'file://site' }] },
+      ],
+    }),
+  );
+  const run = await cli(t, ['--config', file], '/');
+  t.equal(run.exitCode, null, run.err);
+  t.equal(run.infos.length, 1, 'one listener');
+  const info = run.infos[0];
+  if (!info) return;
+  t.equal(run.out, `sluice: serving vhosts localhost, b.test on https://127.0.0.1:${info.port} (h2 + http/1.1 by ALPN)\n`);
+  const get = (servername: string, ca: string): Promise<{ body: string; cn: unknown }> =>
+    new Promise((resolve, reject) => {
+      const session = http2.connect(info.url, { ca, servername });
+      session.on('error', reject);
+      const req = session.request({ ':path': '/', ':authority': servername });
+      let body = '';
+      req.setEncoding('utf8').on('data', (d: string) => (body += d));
+      req.on('end', () => {
+        const cn = (session.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN;
+        session.close();
+        resolve({ body, cn });
+      });
+      req.on('error', reject);
+    });
+  t.same(await get('localhost', a.cert), { body: '<p>home</p>\n', cn: 'localhost' });
+  t.same(await get('b.test', readFileSync(join(bDir, 'cert.pem'), 'utf8')), { body: '<p>b over tls</p>\n', cn: 'b.test' });
+});
+
 t.test('--config ws-protocols reach the WebSocket stack (echo over h1)', async (t) => {
   const file = join(dir, 'ws.json');
   writeFileSync(file, JSON.stringify({ vhosts: [{ name: 'localhost', port: 0, mounts: [{ mountpoint: '/', origin: 'file://site' }], 'ws-protocols': { echo: { default: true } }, 'access-log': '-' }] }));
