@@ -1,8 +1,10 @@
 /**
  * The ping/pong heartbeat of a session (RFC 6455 §5.5.2-3): after
  * `intervalMs` without a byte from the peer, ping; if nothing arrives within
- * `timeoutMs` after that, give up on the peer. Any received byte counts as a
- * sign of life (a peer busy sending is not dead). Timers are unref'd.
+ * `timeoutMs` after the ping went out, give up on the peer. The wait starts
+ * when the ping is handed to the transport, not when it is queued, so a slow
+ * but reading peer behind a large message is not mistaken for a dead one.
+ * Any received byte counts as a sign of life. Timers are unref'd.
  * @module
  */
 export interface HeartbeatOptions {
@@ -10,16 +12,20 @@ export interface HeartbeatOptions {
   intervalMs: number;
   /** Time after a ping before `onTimeout`; 0 waits forever. */
   timeoutMs: number;
-  sendPing: () => void;
+  /** Queue a ping; resolves when it is handed to the transport. */
+  sendPing: () => Promise<void>;
   onTimeout: () => void;
 }
 
 export class Heartbeat {
   readonly #o: HeartbeatOptions;
   #lastRx = Date.now();
+  /** When the peer last sent anything (#lastRx also moves when we ping). */
+  #lastSeen = 0;
   #pingTimer: NodeJS.Timeout | null = null;
   #pongTimer: NodeJS.Timeout | null = null;
   #stopped = false;
+  #pingQueued = false;
 
   constructor(options: HeartbeatOptions) {
     this.#o = options;
@@ -32,7 +38,7 @@ export class Heartbeat {
 
   /** The peer sent something. Cheap: no timer churn per chunk. */
   seen(): void {
-    this.#lastRx = Date.now();
+    this.#lastRx = this.#lastSeen = Date.now();
     if (this.#pongTimer) clearTimeout(this.#pongTimer);
     this.#pongTimer = null;
   }
@@ -51,18 +57,33 @@ export class Heartbeat {
     this.#pingTimer.unref();
   }
 
+  /** The ping is out: the peer has `timeoutMs` to show a sign of life. */
+  #awaitPong(sentAt: number): void {
+    const timeout = this.#o.timeoutMs;
+    if (this.#stopped || timeout <= 0 || this.#pongTimer !== null) return;
+    if (this.#lastSeen > sentAt) return; // the peer already talked
+    this.#pongTimer = setTimeout(() => {
+      this.#pongTimer = null;
+      if (!this.#stopped) this.#o.onTimeout();
+    }, timeout);
+    this.#pongTimer.unref();
+  }
+
   #due(): void {
     this.#pingTimer = null;
     if (this.#stopped) return;
     if (Date.now() - this.#lastRx < this.#o.intervalMs) return this.#arm();
-    this.#o.sendPing();
-    const timeout = this.#o.timeoutMs;
-    if (timeout > 0 && this.#pongTimer === null) {
-      this.#pongTimer = setTimeout(() => {
-        this.#pongTimer = null;
-        if (!this.#stopped) this.#o.onTimeout();
-      }, timeout);
-      this.#pongTimer.unref();
+    if (!this.#pingQueued && this.#pongTimer === null) {
+      // One ping at a time: a ping stuck behind a slow transfer is not joined by more.
+      this.#pingQueued = true;
+      const queuedAt = Date.now();
+      this.#o.sendPing().then(
+        () => {
+          this.#pingQueued = false;
+          this.#awaitPong(queuedAt);
+        },
+        () => (this.#pingQueued = false),
+      );
     }
     // The next ping is due one interval after this one unless the peer talks.
     this.#lastRx = Date.now();

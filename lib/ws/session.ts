@@ -100,9 +100,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
     this.#heartbeat = new Heartbeat({
       intervalMs: init.limits.pingIntervalMs,
       timeoutMs: init.limits.pongTimeoutMs,
-      sendPing: () => {
-        if (this.#open) this.#enqueue(0, () => this.#tx.write(Buffer.alloc(0), WriteMode.PING)).catch(() => {});
-      },
+      sendPing: () => (this.#open ? this.#enqueue(0, () => this.#tx.write(Buffer.alloc(0), WriteMode.PING)) : Promise.reject(new Error('closing'))),
       onTimeout: () => {
         this.#init.log?.(`${this.id}: no pong within ${init.limits.pongTimeoutMs} ms; dropping the transport`);
         this.#finish({ code: CloseCode.ABNORMAL, reason: 'pong timeout', wasClean: false, initiator: 'server' });

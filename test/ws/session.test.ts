@@ -463,3 +463,17 @@ t.test('shutdown signal: one listener however many sessions; ended sessions unsu
   }
   t.equal(sessions[2]?.tx.frames().length, 1, 'the session that had ended got nothing more');
 });
+
+t.test('heartbeat: the pong wait starts when the ping gets out, not while it waits behind a slow transfer', async (t) => {
+  const h = harness({ limits: { pingIntervalMs: 30, pongTimeoutMs: 40 } });
+  await tick();
+  h.tx.hold = true;
+  const big = h.session.send(Buffer.alloc(100_000));
+  await tick(250);
+  t.notOk(h.tx.aborted, 'not dropped while our own frames wait for credit');
+  h.tx.release();
+  await big;
+  await tick(250);
+  t.ok(h.tx.aborted, 'dropped once the ping was out and nothing came back');
+  t.equal(h.tx.frames().filter((f) => f.opcode === OP.PING).length, 1, 'one ping, not one per interval while stuck');
+});
