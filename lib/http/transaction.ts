@@ -243,7 +243,7 @@ export class Transaction {
    * so a write larger than `peerWriteAllowance()` waits for WINDOW_UPDATE.
    */
   write(data: Buffer | string, mode: WriteMode = WriteMode.HTTP): Promise<void> {
-    let buf = typeof data === 'string' ? Buffer.from(data) : data;
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
     if (mode !== WriteMode.HTTP && mode !== WriteMode.HTTP_FINAL) {
       if (!this.#tunnel || !this.#framer) {
         return Promise.reject(new SluiceError(SluiceErrorCode.INVALID_WRITE_MODE, `write mode ${mode} needs a tunnel (tunnel()) with a framer (useFramer())`));
@@ -251,8 +251,11 @@ export class Transaction {
       if (this.#phase !== Phase.SENT) return Promise.reject(new SluiceError(SluiceErrorCode.RESPONSE_ENDED, 'write() after the tunnel closed'));
       if (this.#aborted) return Promise.reject(this.#closedError());
       const framed = this.#framer(buf, mode);
-      buf = Array.isArray(framed) ? Buffer.concat(framed) : framed;
-      mode = WriteMode.HTTP;
+      if (!Array.isArray(framed)) return this.#backend.sendData(framed, false);
+      // Frame header and payload go down as they are: one payload broadcast to many tunnels is never copied per tunnel.
+      const last = framed.length - 1;
+      for (let i = 0; i < last; i++) this.#backend.sendData(framed[i]!, false).catch(() => {}); // the last write's promise reports failures
+      return this.#backend.sendData(framed[last] ?? Buffer.alloc(0), false);
     }
     const end = mode === WriteMode.HTTP_FINAL;
     if (this.#phase === Phase.BUILDING) return Promise.reject(new SluiceError(SluiceErrorCode.HEADERS_NOT_SENT, 'write() before finalizeHeaders()'));
