@@ -11,7 +11,6 @@
  * @module
  */
 import type { Handler, Transaction } from '../index.js';
-import { WriteMode } from '../index.js';
 
 export type LogSink = (line: string) => void;
 
@@ -35,72 +34,13 @@ function basicUser(authorization: string | undefined): string {
   return user === '' ? '-' : escapeField(user);
 }
 
-/**
- * Wrap `handler` so every response it gives ends with one combined-log line
- * sent to `sink`.
- *
- * The Transaction has no public "finished" event or status/byte counters
- * yet, so this watches the transaction's own `status`, `write` and
- * `finalizeHeaders` calls (instance wrappers around the prototype methods).
- */
+/** Wrap `handler` so every response it gives ends with one combined-log line sent to `sink`. */
 export function withAccessLog(handler: Handler, sink: LogSink): Handler {
   return (tx: Transaction) => {
-    watch(tx, sink);
+    const started = new Date();
+    tx.onFinish(() => sink(formatLine(tx, started, tx.statusCode, tx.bytesWritten)));
     return handler(tx);
   };
-}
-
-function watch(tx: Transaction, sink: LogSink): void {
-  const started = new Date();
-  let status = 0;
-  let bytes = 0;
-  let logged = false;
-  const log = (): void => {
-    if (logged) return;
-    logged = true;
-    sink(formatLine(tx, started, status, bytes));
-  };
-  const own = tx as unknown as {
-    status: Transaction['status'];
-    write: Transaction['write'];
-    finalizeHeaders: Transaction['finalizeHeaders'];
-    clearHeaders: Transaction['clearHeaders'];
-    tunnel: Transaction['tunnel'];
-  };
-  const status0 = tx.status.bind(tx);
-  const write0 = tx.write.bind(tx);
-  const finalize0 = tx.finalizeHeaders.bind(tx);
-  const clear0 = tx.clearHeaders.bind(tx);
-  const tunnel0 = tx.tunnel.bind(tx);
-  own.status = (code: number) => {
-    const r = status0(code);
-    status = code;
-    return r;
-  };
-  own.clearHeaders = () => {
-    const r = clear0();
-    status = 0;
-    return r;
-  };
-  // A tunnel (WebSocket) is logged when it closes, as 101 on HTTP/1.1 (h2 sets 200 through status()).
-  own.tunnel = (fields) => {
-    const r = tunnel0(fields);
-    if (tx.protocol === 'h1') status = 101;
-    return r;
-  };
-  own.finalizeHeaders = () => {
-    const r = finalize0();
-    if (tx.ended) log(); // HEAD, 204, 304: nothing more will be written
-    return r;
-  };
-  own.write = (data: Buffer | string, mode: WriteMode = WriteMode.HTTP) => {
-    const wasEnded = tx.ended;
-    const p = write0(data, mode);
-    if (!wasEnded && tx.request.method !== 'HEAD') bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    if (mode === WriteMode.HTTP_FINAL && !wasEnded) p.then(log, log);
-    return p;
-  };
-  tx.onAbort(() => log());
 }
 
 function formatLine(tx: Transaction, started: Date, status: number, bytes: number): string {

@@ -89,6 +89,9 @@ export class Transaction {
   #writableListener: (() => void) | null = null;
   #tunnel = false;
   #framer: Framer | null = null;
+  #sent = 0;
+  #finished = false;
+  #finishListeners: Array<() => void> = [];
   #abortListeners: Array<(reason: Error) => void> = [];
 
   constructor(request: Request, backend: ResponseBackend, options: TransactionOptions = {}) {
@@ -115,6 +118,27 @@ export class Transaction {
    */
   get shutdown(): AbortSignal {
     return this.#options.shutdown ?? NEVER;
+  }
+
+  /** The status sent (101 for an HTTP/1.1 tunnel), or the one set so far; 0 before status(). */
+  get statusCode(): number {
+    return this.#tunnel && this.protocol === 'h1' ? 101 : this.#status;
+  }
+
+  /** Body (or tunnel payload) bytes accepted by write() so far; a HEAD response counts none. */
+  get bytesWritten(): number {
+    return this.#sent;
+  }
+
+  /**
+   * Run `listener` once when the exchange is over: the last body byte handed to
+   * the socket, a header-only response sent, a tunnel closed, or an abort.
+   * (Access logs and metrics hang off this.)
+   */
+  onFinish(listener: () => void): this {
+    if (this.#finished) listener();
+    else this.#finishListeners.push(listener);
+    return this;
   }
 
   /** Whether tunnel() accepted an upgrade: the body is now the tunnel's bytes both ways. */
@@ -202,6 +226,7 @@ export class Transaction {
     this.#phase = this.#noBody ? Phase.ENDED : Phase.SENT;
     if (this.#aborted) return this;
     this.#backend.sendHead(status, this.#fields, this.#noBody);
+    if (this.#noBody) this.#finish();
     return this;
   }
 
@@ -250,6 +275,7 @@ export class Transaction {
       }
       if (this.#phase !== Phase.SENT) return Promise.reject(new SluiceError(SluiceErrorCode.RESPONSE_ENDED, 'write() after the tunnel closed'));
       if (this.#aborted) return Promise.reject(this.#closedError());
+      this.#sent += buf.length;
       const framed = this.#framer(buf, mode);
       if (!Array.isArray(framed)) return this.#backend.sendData(framed, false);
       // Frame header and payload go down as they are: one payload broadcast to many tunnels is never copied per tunnel.
@@ -274,8 +300,15 @@ export class Transaction {
       );
     }
     this.#written = total;
-    if (end) this.#phase = Phase.ENDED;
-    return this.#backend.sendData(buf, end);
+    if (this.request.method !== 'HEAD') this.#sent += buf.length;
+    if (!end) return this.#backend.sendData(buf, false);
+    this.#phase = Phase.ENDED;
+    const sent = this.#backend.sendData(buf, true);
+    sent.then(
+      () => this.#finish(),
+      () => this.#finish(),
+    );
+    return sent;
   }
 
   /** `write(data, HTTP_FINAL)`. */
@@ -334,6 +367,13 @@ export class Transaction {
     if (this.#aborted) return;
     this.#aborted = reason;
     for (const l of this.#abortListeners.splice(0)) l(reason);
+    this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    for (const l of this.#finishListeners.splice(0)) l();
   }
 
   #assertBuilding(what: string): void {

@@ -246,3 +246,28 @@ for (const proto of PROTOS) {
     else t.ok(allowances.every((a) => a === Infinity), 'h1 reports no limit');
   });
 }
+
+for (const proto of ['h1', 'h2'] as const) {
+  t.test(`${proto}: statusCode, bytesWritten and onFinish report each kind of ending once`, async (t) => {
+    const seen: Array<[string, number, number]> = [];
+    const { port } = await start(t, async (tx) => {
+      tx.onFinish(() => seen.push([tx.request.path, tx.statusCode, tx.bytesWritten]));
+      if (tx.request.path === '/body') {
+        tx.status(201).finalizeHeaders();
+        await tx.write('abc');
+        await tx.end('de');
+      } else if (tx.request.path === '/empty') {
+        tx.status(204).finalizeHeaders();
+      } else await tx.respond(200, {}, 'xyz');
+    });
+    await fetchOver(proto, port, { path: '/body' });
+    await fetchOver(proto, port, { path: '/empty' });
+    await fetchOver(proto, port, { path: '/head', method: 'HEAD' });
+    await new Promise((r) => setTimeout(r, 20));
+    t.same(seen, [
+      ['/body', 201, 5],
+      ['/empty', 204, 0],
+      ['/head', 200, 0],
+    ]);
+  });
+}
