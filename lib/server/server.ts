@@ -255,6 +255,7 @@ class VhostTable {
   readonly default: Vhost;
   readonly enableConnectProtocol: boolean;
   readonly #byName = new Map<string, Vhost>();
+  readonly #single: boolean;
 
   constructor(options: ServerOptions, shutdown: AbortSignal) {
     const o = options;
@@ -268,10 +269,12 @@ class VhostTable {
       return vhost;
     });
     this.default = vhosts[0]!;
+    this.#single = vhosts.length === 1;
     this.enableConnectProtocol = connect;
   }
 
   find(hostname: string): Vhost {
+    if (this.#single) return this.default; // one vhost answers everything: skip the lookup on the hot path
     return matchHost(this.#byName, hostname) ?? this.default;
   }
 }
