@@ -77,7 +77,10 @@ export class H1Connection {
   #pulling = false;
   #pullAgain = false;
   #paused = false;
+  /** At most one pending timer, due at #timerAt, never later than #deadline; arming again only moves the deadline. */
   #timer: NodeJS.Timeout | null = null;
+  #timerAt = 0;
+  #deadline = 0;
   #timerKind: 'headers' | 'keepalive' | 'body' | null = null;
 
   constructor(socket: Socket, initial: Buffer, options: H1ConnectionOptions, hooks: H1Hooks) {
@@ -293,7 +296,12 @@ export class H1Connection {
       this.#socket.end();
       return;
     }
-    this.#arm(this.#parser.buffered > 0 ? 'headers' : 'keepalive');
+    if (this.#parser.buffered === 0) {
+      this.#arm('keepalive');
+      this.#flowControlSocket(); // nothing pipelined: the next request arrives with the next 'data'
+      return;
+    }
+    this.#arm('headers');
     // Not synchronously: a pipelined burst answered by synchronous handlers must not recurse.
     setImmediate(() => this.#pull());
   }
@@ -332,18 +340,39 @@ export class H1Connection {
     );
   }
 
+  /**
+   * Start (or restart) the timeout of `kind`, or stop timing (null). Several
+   * times per request, so it only moves a deadline: the one pending timer is
+   * replaced only when the new deadline is earlier; when it fires early it
+   * re-arms itself for what is left.
+   */
   #arm(kind: 'headers' | 'keepalive' | 'body' | null): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
     this.#timerKind = kind;
     if (kind === null) return;
     const ms = kind === 'headers' ? this.#timeouts.headersTimeoutMs : kind === 'keepalive' ? this.#timeouts.keepAliveTimeoutMs : this.#timeouts.bodyIdleTimeoutMs;
-    this.#timer = setTimeout(() => this.#onTimeout(kind), ms);
+    this.#deadline = Date.now() + ms;
+    if (this.#timer !== null && this.#timerAt <= this.#deadline) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#schedule(ms);
+  }
+
+  #schedule(ms: number): void {
+    this.#timerAt = Date.now() + ms;
+    this.#timer = setTimeout(() => this.#onTimer(), ms);
     this.#timer.unref();
   }
 
-  #onTimeout(kind: 'headers' | 'keepalive' | 'body'): void {
+  #onTimer(): void {
     this.#timer = null;
+    const kind = this.#timerKind;
+    if (kind === null) return;
+    const left = this.#deadline - Date.now();
+    if (left > 0) return this.#schedule(left);
+    this.#onTimeout(kind);
+  }
+
+  #onTimeout(kind: 'headers' | 'keepalive' | 'body'): void {
+    this.#timerKind = null;
     if (kind === 'keepalive') return void this.#socket.end(); // half-close; 'finish' arms the linger timer
     if (kind === 'headers') {
       // Nothing of a request yet: just close; part of one: tell the client why.
@@ -364,6 +393,7 @@ export class H1Connection {
 
   #onClose(): void {
     this.#arm(null);
+    if (this.#timer !== null) clearTimeout(this.#timer); // a closed connection is not kept alive by its timer
     const ex = this.#current;
     this.#current = null;
     if (ex) {
