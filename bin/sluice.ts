@@ -23,6 +23,10 @@ const outcome = await runCli(process.argv.slice(2), io, {
     const { withWebSockets } = await import('../protocols/index.js');
     return (ws, fallback, vhost) => withWebSockets(ws, fallback, undefined, { vhost });
   },
+  loadProtocolCallbacks: async () => {
+    const { protocolCallbacks } = await import('../protocols/index.js');
+    return (ws, vhost) => protocolCallbacks(ws, undefined, { vhost });
+  },
 });
 if ('exitCode' in outcome) process.exit(outcome.exitCode);
 else onSignals(outcome.servers, outcome.shutdownTimeoutMs);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { buildListeners, loadConfigFile, printProblem, type Listeners } from '../lib/config/index.js';
 import { Token, WriteMode, type Transaction } from '../lib/index.js';
 import { createMountHandler } from '../mounts/index.js';
-import { withWebSockets } from '../protocols/index.js';
+import { protocolCallbacks, withWebSockets } from '../protocols/index.js';
 
 /** The custom handlers under /api. */
 async function api(tx: Transaction): Promise<void> {
@@ -54,6 +54,7 @@ async function main(): Promise<Listeners> {
   const servers = buildListeners(config, {
     createMountHandler,
     withWebSockets: (ws, fallback, vhost) => withWebSockets(ws, fallback, undefined, { vhost }),
+    protocolCallbacks: (ws, vhost) => protocolCallbacks(ws, undefined, { vhost }),
     callbacks: { api },
   });
   for (const info of await servers.listen()) {

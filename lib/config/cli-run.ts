@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliConfig, parseCliArgs, USAGE, type CliOptions } from './cli.js';
 import { ConfigError } from './config-error.js';
-import { buildListeners, type ListenerInfo, type Listeners, type MountHandlerFactory, type WebSocketWrapper } from './listeners.js';
+import { buildListeners, type ListenerInfo, type Listeners, type MountHandlerFactory, type ServeParts, type WebSocketWrapper } from './listeners.js';
 import { loadConfigFile, type ResolvedConfig } from './resolve.js';
 
 export interface CliIo {
@@ -26,6 +26,8 @@ export interface CliParts {
   createMountHandler: MountHandlerFactory;
   /** Loads the WebSocket stack; called only when a vhost has `ws-protocols`. */
   loadWebSockets(): Promise<WebSocketWrapper>;
+  /** Loads the HTTP side of protocols as `callback://NAME` targets; called only when a vhost has `ws-protocols`. */
+  loadProtocolCallbacks?(): Promise<NonNullable<ServeParts['protocolCallbacks']>>;
 }
 
 export type CliOutcome = { exitCode: number } | { servers: Listeners; infos: ListenerInfo[]; shutdownTimeoutMs: number };
@@ -61,6 +63,7 @@ async function run(argv: string[], io: CliIo, parts: CliParts): Promise<CliOutco
   const servers = buildListeners(config, {
     createMountHandler: parts.createMountHandler,
     ...(needsWs ? { withWebSockets: await parts.loadWebSockets() } : {}),
+    ...(needsWs && parts.loadProtocolCallbacks ? { protocolCallbacks: await parts.loadProtocolCallbacks() } : {}),
     stdoutLog: (line) => io.out(`${line}\n`),
   });
   const infos = await servers.listen();

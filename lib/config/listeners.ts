@@ -41,6 +41,8 @@ export interface ServeParts {
   withWebSockets?: WebSocketWrapper;
   /** `callback://NAME` targets. */
   callbacks?: Record<string, Handler>;
+  /** The HTTP side of a vhost's protocols (protocols/ `protocolCallbacks`), added to its `callback://` targets under the protocol's name. */
+  protocolCallbacks?: (wsProtocols: Record<string, { default?: boolean; [option: string]: unknown }>, vhost: string) => Record<string, Handler>;
   /** Where `"access-log": "-"` lines go (default: process.stdout). */
   stdoutLog?: LogSink;
   /** Engine and handler errors (default: the server's, console.error). */
@@ -209,7 +211,18 @@ function vhostHandler(
   teardowns: Teardown[],
 ): Handler | null {
   const at = `vhosts[${v.index}]`;
-  const callbacks = parts.callbacks ?? {};
+  let callbacks = parts.callbacks ?? {};
+  const wsNames = Object.keys(v.wsProtocols);
+  if (wsNames.length > 0 && parts.protocolCallbacks) {
+    try {
+      callbacks = { ...parts.protocolCallbacks(v.wsProtocols, v.name), ...callbacks };
+    } catch (err) {
+      const problem = problemFrom(err, at);
+      if (!problem) throw err;
+      problems.push(problem);
+      return null;
+    }
+  }
   let ok = true;
   v.mounts.forEach((m, j) => {
     const name = m.origin.startsWith('callback://') ? m.origin.slice('callback://'.length) : null;
@@ -219,7 +232,6 @@ function vhostHandler(
       ok = false;
     }
   });
-  const wsNames = Object.keys(v.wsProtocols);
   if (wsNames.length > 0 && !parts.withWebSockets) {
     problems.push({ path: `${at}.ws-protocols`, reason: 'WebSocket protocols are not available in this build' });
     ok = false;
