@@ -122,23 +122,34 @@ for (const proto of PROTOS) {
     t.equal(r.body.toString(), 'Not Found\n');
   });
 
-  t.test(`${proto}: a root that is a symlink re-pointed by a deploy is followed at once`, async (t) => {
+  t.test(`${proto}: a root that is a symlink re-pointed by a deploy is followed: at once with fileLookupTtlMs 0, else after the TTL`, async (t) => {
     const site = makeSite(t);
-    for (const v of ['v1', 'v2']) {
+    for (const v of ['v1', 'v2', 'v3']) {
       mkdirSync(path.join(site.base, v));
       writeFileSync(path.join(site.base, v, 'index.html'), `release ${v}\n`);
     }
     symlinkSync('v1', path.join(site.base, 'current'));
-    const { port } = await start(t, createMountHandler([{ mountpoint: '/', origin: 'file://current' }], { baseDir: site.base, callbacks: {} }));
-    t.equal((await fetchOver(proto, port, { path: '/' })).body.toString(), 'release v1\n');
-    symlinkSync('v2', path.join(site.base, 'next'));
-    renameSync(path.join(site.base, 'next'), path.join(site.base, 'current')); // atomic switch
-    t.equal((await fetchOver(proto, port, { path: '/' })).body.toString(), 'release v2\n');
+    const repoint = (to: string): void => {
+      symlinkSync(to, path.join(site.base, 'next'));
+      renameSync(path.join(site.base, 'next'), path.join(site.base, 'current')); // atomic switch
+    };
+    const mounts: MountSpec[] = [{ mountpoint: '/', origin: 'file://current' }];
+    const now = await start(t, createMountHandler(mounts, { baseDir: site.base, callbacks: {}, limits: { fileLookupTtlMs: 0 } }));
+    const ttlMs = 100;
+    const later = await start(t, createMountHandler(mounts, { baseDir: site.base, callbacks: {}, limits: { fileLookupTtlMs: ttlMs } }));
+    t.equal((await fetchOver(proto, now.port, { path: '/' })).body.toString(), 'release v1\n');
+    t.equal((await fetchOver(proto, later.port, { path: '/' })).body.toString(), 'release v1\n');
+    repoint('v2');
+    t.equal((await fetchOver(proto, now.port, { path: '/' })).body.toString(), 'release v2\n', 'TTL 0: the next request follows the new root');
+    await new Promise((r) => setTimeout(r, 3 * ttlMs));
+    t.equal((await fetchOver(proto, later.port, { path: '/' })).body.toString(), 'release v2\n', 'past the TTL: the new root is followed');
+    repoint('v3');
+    t.equal((await fetchOver(proto, now.port, { path: '/' })).body.toString(), 'release v3\n');
   });
 
-  t.test(`${proto}: an edited small file is served fresh (the cache revalidates by stat)`, async (t) => {
+  t.test(`${proto}: an edited small file is served fresh (the file cache revalidates by stat; lookup cache off)`, async (t) => {
     const site = makeSite(t);
-    const { port } = await start(t, createMountHandler([{ mountpoint: '/', origin: 'file://root' }], { baseDir: site.base, callbacks: {} }));
+    const { port } = await start(t, createMountHandler([{ mountpoint: '/', origin: 'file://root' }], { baseDir: site.base, callbacks: {}, limits: { fileLookupTtlMs: 0 } }));
     const a = await fetchOver(proto, port, { path: '/hello.txt' });
     t.equal(a.body.toString(), 'hello world\n');
     t.equal((await fetchOver(proto, port, { path: '/hello.txt' })).body.toString(), 'hello world\n');
