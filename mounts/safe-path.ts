@@ -35,12 +35,15 @@ export function safePath(rawPath: string, options: SafePathOptions = {}): SafePa
   const segments: string[] = [];
   const raw = rawPath.split('/');
   for (const part of raw) {
-    if (/%(?:2f|5c)/i.test(part)) return refuse(400, 'encoded path separator');
-    let seg: string;
-    try {
-      seg = decodeURIComponent(part);
-    } catch {
-      return refuse(400, 'malformed percent-encoding');
+    // Without a '%' there is nothing to decode (decodeURIComponent would return the part as it is).
+    let seg = part;
+    if (part.includes('%')) {
+      if (/%(?:2f|5c)/i.test(part)) return refuse(400, 'encoded path separator');
+      try {
+        seg = decodeURIComponent(part);
+      } catch {
+        return refuse(400, 'malformed percent-encoding');
+      }
     }
     if (seg.includes('\0')) return refuse(400, 'NUL byte in path');
     if (seg.includes('\\')) return refuse(400, 'backslash in path');
