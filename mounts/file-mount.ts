@@ -14,7 +14,7 @@
 import type { Stats } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { isStreamClosed, Token, type HeaderList, type Transaction } from '../lib/index.js';
+import { isStreamClosed, Token, WriteMode, type HeaderList, type Transaction } from '../lib/index.js';
 import { httpDate } from '../lib/http/http-date.js';
 import { cacheControlFor } from './cache-control.js';
 import { evaluatePreconditions, ifRangeAllows, makeEtag, type ConditionalHeaders, type Validators } from './conditional.js';
@@ -275,6 +275,8 @@ export class FileMount {
       if (e.coding) tx.headerByToken(Token.CONTENT_ENCODING, e.coding);
       this.#common(tx, e, status).finalizeHeaders();
       if (tx.ended) return; // HEAD: the headers are the whole answer
+      // The common case, a whole small file from memory within the peer's credit: one write, no chunking.
+      if (cached && code === 200 && cached.length <= Math.min(tx.peerWriteAllowance(), this.#limits.readChunkMaxBytes)) return await tx.write(cached, WriteMode.HTTP_FINAL);
       const source: BodySource = cached ? { kind: 'buffer', data: cached } : handle ? { kind: 'file', handle } : { kind: 'buffer', data: Buffer.alloc(0) };
       await writeBody(tx, source, ranges, multipart, this.#limits);
     } catch (err) {
