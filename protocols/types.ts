@@ -60,6 +60,8 @@ export interface WsSessionOptions {
   maxBufferedAmount?: number;
   /** How long to wait for the peer's close frame after ours before dropping the transport. */
   closeTimeoutMs?: number;
+  /** Drop the transport when our queued frames make no progress this long (0 = never). */
+  sendStallTimeoutMs?: number;
 }
 
 export interface PerMessageDeflateConfig {

@@ -15,6 +15,7 @@ const LIMIT_KEYS: Record<string, keyof WsLimits> = {
   'ping-interval-ms': 'pingIntervalMs',
   'pong-timeout-ms': 'pongTimeoutMs',
   'close-timeout-ms': 'closeTimeoutMs',
+  'send-stall-timeout-ms': 'sendStallTimeoutMs',
 };
 
 const DEFLATE_KEYS: Record<string, keyof PerMessageDeflateConfig> = {

@@ -18,6 +18,8 @@ export interface WsLimits {
   pongTimeoutMs: number;
   /** Time to wait for the peer's close frame after ours (RFC 6455 §7.1.1) before dropping the transport. */
   closeTimeoutMs: number;
+  /** Time our queued frames may make no progress (a peer that stops reading, or grants no h2 credit) before the transport is dropped (0 = never). 60 s: far beyond a slow but live reader. */
+  sendStallTimeoutMs: number;
 }
 
 export const DEFAULT_WS_LIMITS: Readonly<WsLimits> = Object.freeze({
@@ -27,6 +29,7 @@ export const DEFAULT_WS_LIMITS: Readonly<WsLimits> = Object.freeze({
   pingIntervalMs: 30_000,
   pongTimeoutMs: 20_000,
   closeTimeoutMs: 5_000,
+  sendStallTimeoutMs: 60_000,
 });
 
 /** Defaults overlaid with `partial`; throws RangeError on a value that is not a safe integer ≥ 0 (maxMessageSize ≥ 1). */

@@ -79,6 +79,9 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
   readonly #heartbeat: Heartbeat;
   #unsubscribeShutdown: (() => void) | null = null;
   #closeTimer: NodeJS.Timeout | null = null;
+  /** Armed while frames are queued; each frame handed to the transport restarts it. */
+  #stallTimer: NodeJS.Timeout | null = null;
+  #queuedJobs = 0;
 
   constructor(init: SessionInit<S, V>) {
     this.#init = init;
@@ -270,6 +273,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
   /** Serialize a write behind the previous ones; `cost` counts toward bufferedAmount until it is handed over. */
   #enqueue(cost: number, job: () => Promise<void>): Promise<void> {
     this.#buffered += cost;
+    if (this.#queuedJobs++ === 0) this.#armStall();
     const run = this.#chain.then(job);
     const settled = run.then(
       () => this.#written(cost),
@@ -281,7 +285,27 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
 
   #written(cost: number): void {
     this.#buffered -= cost;
+    if (--this.#queuedJobs === 0) this.#disarmStall();
+    else this.#stallTimer?.refresh();
     if (this.#buffered === 0 && this.#writableArmed && this.#open && !this.#writableRunning) this.#tx.requestWritable();
+  }
+
+  /** A peer that takes none of our frames for sendStallTimeoutMs is gone for practical purposes: no close frame can reach it either. */
+  #armStall(): void {
+    const ms = this.#limits.sendStallTimeoutMs;
+    if (ms === 0 || this.#finished) return;
+    this.#stallTimer = setTimeout(() => {
+      this.#stallTimer = null;
+      this.#init.log?.(`${this.id}: the peer took none of our frames for ${ms} ms (${this.#buffered} bytes waiting); dropping the transport`);
+      this.#finish({ code: CloseCode.ABNORMAL, reason: 'send stalled', wasClean: false, initiator: 'server' });
+      this.#tx.abort();
+    }, ms);
+    this.#stallTimer.unref();
+  }
+
+  #disarmStall(): void {
+    if (this.#stallTimer) clearTimeout(this.#stallTimer);
+    this.#stallTimer = null;
   }
 
   /**
@@ -391,6 +415,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
     this.#unsubscribeShutdown?.();
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
     this.#closeTimer = null;
+    this.#disarmStall();
     this.#inbox.length = 0;
     this.#receiver.removeAllListeners('message');
     this.#receiver.on('error', () => {});

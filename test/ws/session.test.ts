@@ -477,3 +477,32 @@ t.test('heartbeat: the pong wait starts when the ping gets out, not while it wai
   t.ok(h.tx.aborted, 'dropped once the ping was out and nothing came back');
   t.equal(h.tx.frames().filter((f) => f.opcode === OP.PING).length, 1, 'one ping, not one per interval while stuck');
 });
+
+t.test('sendStallTimeoutMs: a peer that takes none of our frames is dropped (1006); one that takes them slowly is not', async (t) => {
+  const stalled = harness({ limits: { sendStallTimeoutMs: 200 } });
+  await tick();
+  stalled.tx.hold = true;
+  void stalled.session.send('never delivered').catch(() => {});
+  await tick(100);
+  t.equal(stalled.rec.closed.length, 0, 'not before the limit');
+  await tick(300);
+  t.equal(stalled.rec.closed[0]?.code, CloseCode.ABNORMAL);
+  t.equal(stalled.rec.closed[0]?.reason, 'send stalled');
+  t.equal(stalled.rec.closed[0]?.initiator, 'server');
+  t.ok(stalled.tx.aborted, 'the transport is dropped: no close frame can reach such a peer');
+  t.match(stalled.logs.join('\n'), /took none of our frames for 200 ms/);
+
+  const slow = harness({ limits: { sendStallTimeoutMs: 200 } });
+  await tick();
+  slow.tx.hold = true;
+  const sends = Array.from({ length: 6 }, (_, i) => slow.session.send(`m${i}`));
+  for (let i = 0; i < 6; i++) {
+    await tick(120); // each frame is taken within the limit, the whole queue takes longer than it
+    slow.tx.hold = false;
+    slow.tx.release();
+    slow.tx.hold = i < 5;
+  }
+  await Promise.all(sends);
+  t.equal(slow.rec.closed.length, 0, 'progress keeps the session');
+  t.equal(slow.tx.aborted, false);
+});
