@@ -5,7 +5,7 @@
  * limits (see limits.ts); least recently used entries are evicted first.
  * @module
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 
 /** What the cache compares to decide whether an entry is still the file on disk. */
 export interface FileIdentity {
@@ -102,9 +102,16 @@ export class FileCache {
     if (!this.fits(stat.size)) return null;
     const hit = this.get(path, stat);
     if (hit) return hit;
-    const data = await readFile(path);
-    if (data.length !== stat.size) return null;
-    this.set(path, stat, data);
-    return data;
+    // Read through one descriptor whose identity is checked: bytes of an edited file must never go out under the validators of the old one.
+    const fh = await open(path, 'r');
+    try {
+      if (!sameFile(await fh.stat(), stat)) return null;
+      const data = await fh.readFile();
+      if (data.length !== stat.size) return null;
+      this.set(path, stat, data);
+      return data;
+    } finally {
+      await fh.close();
+    }
   }
 }

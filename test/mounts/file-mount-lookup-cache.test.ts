@@ -212,3 +212,18 @@ t.test('limit fileLookupMaxEntries: the oldest entry goes first, the count never
   t.ok(cache.fresh('b'));
   t.ok(cache.fresh('c'));
 });
+
+for (const proto of PROTOS) {
+  t.test(`${proto}: a small file edited within the TTL after its body left the file cache is never sent under the old validators`, async (t) => {
+    const site = makeSite(t);
+    // Room for one small body: fetching another file evicts hello.txt's.
+    const { port } = await mount(t, site, { fileLookupTtlMs: 60_000, fileCacheMaxBytes: 20 });
+    const first = await fetchOver(proto, port, { path: '/hello.txt' });
+    t.equal(first.body.toString(), 'hello world\n');
+    await fetchOver(proto, port, { path: '/docs/' });
+    writeFileSync(path.join(site.root, 'hello.txt'), 'HELLO WORLD\n'); // same size, new bytes
+    const after = await fetchOver(proto, port, { path: '/hello.txt' });
+    t.equal(after.body.toString(), 'HELLO WORLD\n', 'the bytes on disk');
+    t.not(after.headers.etag, first.headers.etag, 'with validators that describe them');
+  });
+}
