@@ -1,9 +1,9 @@
 /**
  * Writing file bytes to a response only as fast as the peer's credit allows:
  * each read is sized by `peerWriteAllowance()` (within the named chunk limits)
- * and the next read starts only after `await tx.write()` has handed the chunk
- * over, which on HTTP/2 waits for WINDOW_UPDATE. A response therefore holds at
- * most one chunk of the file in memory, whatever the file's size.
+ * and at most two chunks wait in the transport for credit (on HTTP/2 for
+ * WINDOW_UPDATE), the next read starting when the older one is sent. A response
+ * therefore holds at most two chunks of the file in memory, whatever its size.
  * @module
  */
 import type { FileHandle } from 'node:fs/promises';
@@ -23,22 +23,43 @@ export function nextChunkSize(allowance: number, remaining: number, limits: Chun
 
 /** Write bytes [start, end] (inclusive) of `source`; the last write is HTTP_FINAL when `final`. */
 export async function writeRange(tx: Transaction, source: BodySource, range: ByteRange, final: boolean, limits: ChunkLimits): Promise<void> {
-  let pos = range.start;
   const stop = range.end + 1;
+  if (source.kind === 'file') return writeFileRange(tx, source.handle, range.start, stop, final, limits);
+  let pos = range.start;
   while (pos < stop) {
-    const n = nextChunkSize(tx.peerWriteAllowance(), stop - pos, limits);
-    let chunk: Buffer;
-    if (source.kind === 'buffer') chunk = source.data.subarray(pos, pos + n);
-    else {
-      // A fresh buffer per chunk: the transport may still hold the previous one.
-      const buf = Buffer.allocUnsafe(n);
-      const { bytesRead } = await source.handle.read(buf, 0, n, pos);
-      if (bytesRead === 0) throw new Error(`file shrank while being sent (at byte ${pos})`);
-      chunk = bytesRead === n ? buf : buf.subarray(0, bytesRead);
-    }
+    const chunk = source.data.subarray(pos, pos + nextChunkSize(tx.peerWriteAllowance(), stop - pos, limits));
     pos += chunk.length;
     await tx.write(chunk, final && pos >= stop ? WriteMode.HTTP_FINAL : WriteMode.HTTP);
   }
+}
+
+/**
+ * Chunks of one response handed to the transport at a time: while one is being framed
+ * under the peer's credit the next is already queued behind it, so a WINDOW_UPDATE never
+ * finds the stream empty while a read is still in the thread pool.
+ */
+const QUEUED_CHUNKS = 2;
+
+/**
+ * Bytes [pos, stop) of an open file. A chunk is read only when fewer than QUEUED_CHUNKS
+ * are waiting in the transport, so a response holds at most two chunks in memory; the
+ * read of chunk k+2 overlaps the sending of chunk k+1.
+ */
+async function writeFileRange(tx: Transaction, handle: FileHandle, pos: number, stop: number, final: boolean, limits: ChunkLimits): Promise<void> {
+  const queued: Array<Promise<void>> = [];
+  while (pos < stop) {
+    const n = nextChunkSize(tx.peerWriteAllowance(), stop - pos, limits);
+    // A fresh buffer per chunk: the transport still holds the previous ones.
+    const buf = Buffer.allocUnsafe(n);
+    const { bytesRead } = await handle.read(buf, 0, n, pos);
+    if (bytesRead === 0) throw new Error(`file shrank while being sent (at byte ${pos})`);
+    pos += bytesRead;
+    const written = tx.write(bytesRead === n ? buf : buf.subarray(0, bytesRead), final && pos >= stop ? WriteMode.HTTP_FINAL : WriteMode.HTTP);
+    written.catch(() => undefined); // awaited below; this keeps a later chunk's failure from going unhandled meanwhile
+    queued.push(written);
+    if (queued.length >= QUEUED_CHUNKS) await queued.shift();
+  }
+  for (const written of queued) await written;
 }
 
 /** Write the whole body of a 200/206 response: one range, or multipart parts with their heads and tail. */
