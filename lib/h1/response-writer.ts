@@ -43,6 +43,56 @@ function uncorkSocket(socket: Socket): void {
   socket.uncork();
 }
 
+/** A response head waiting to be rendered: the fields as the Transaction gave them, and the lines we add. */
+interface PendingHead {
+  statusLine: string;
+  fields: HeaderList;
+  /** Indexes of fields we leave out (Connection, Transfer-Encoding: ours to write), or null. */
+  skip: number[] | null;
+  /** Our framing lines and the blank line that ends the head. */
+  tail: string;
+}
+
+const statusLines = new Map<number, string>();
+function statusLine(versionMinor: 0 | 1, status: number): string {
+  const key = status * 2 + versionMinor;
+  let line = statusLines.get(key);
+  if (line === undefined) {
+    line = `HTTP/1.${versionMinor} ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    if (statusLines.size < 1024) statusLines.set(key, line);
+  }
+  return line;
+}
+
+/**
+ * The head's octets straight into one buffer with `room` spare octets after it (for the body),
+ * without building the head as a string first. Field names and values are latin1 (the
+ * Transaction validated them), so a string's length is its length on the wire.
+ */
+function renderHead(h: PendingHead, room: number): { buf: Buffer; end: number } {
+  const { fields, skip } = h;
+  let n = h.statusLine.length + h.tail.length;
+  for (let i = 0; i < fields.length; i++) {
+    if (skip?.includes(i)) continue;
+    const f = fields[i]!;
+    n += f[0].length + f[1].length + 4;
+  }
+  const buf = Buffer.allocUnsafe(n + room);
+  let o = buf.write(h.statusLine, 0, 'latin1');
+  for (let i = 0; i < fields.length; i++) {
+    if (skip?.includes(i)) continue;
+    const f = fields[i]!;
+    o += buf.write(f[0], o, 'latin1');
+    buf[o++] = 0x3a; // ':'
+    buf[o++] = 0x20;
+    o += buf.write(f[1], o, 'latin1');
+    buf[o++] = 0x0d;
+    buf[o++] = 0x0a;
+  }
+  o += buf.write(h.tail, o, 'latin1');
+  return { buf, end: o };
+}
+
 export interface H1ResponseContext {
   socket: Socket;
   versionMinor: 0 | 1;
@@ -67,7 +117,7 @@ export class H1Response implements ResponseBackend {
   #aborted = false;
   #writableArmed = false;
   #headSent = false;
-  #pendingHead: Buffer | null = null;
+  #pendingHead: PendingHead | null = null;
 
   constructor(ctx: H1ResponseContext) {
     this.#ctx = ctx;
@@ -91,33 +141,35 @@ export class H1Response implements ResponseBackend {
     this.#headSent = true;
     let hasLength = false;
     let userClose = false;
-    let out = `HTTP/1.${versionMinor} ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-    for (const [name, value] of fields) {
+    let skip: number[] | null = null;
+    for (let i = 0; i < fields.length; i++) {
+      const [name, value] = fields[i]!;
       // Only the three names below matter here; lowercasing just their lengths (10, 14, 17) spares a string per header.
       const lower = name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '';
       if (lower === 'content-length') hasLength = true;
       else if (lower === 'connection') {
         if (/(?:^|,)\s*close\s*(?:,|$)/i.test(value)) userClose = true;
-        continue; // we write the one Connection field ourselves
-      } else if (lower === 'transfer-encoding') continue; // framing is ours to choose
-      out += `${name}: ${value}\r\n`;
+        (skip ??= []).push(i); // we write the one Connection field ourselves
+      } else if (lower === 'transfer-encoding') (skip ??= []).push(i); // framing is ours to choose
     }
+    let tail = '';
     const bodyless = status === 204 || status === 304 || (status >= 100 && status < 200);
     if (!bodyless && !this.#ctx.head && !hasLength) {
-      if (endStream) out += 'Content-Length: 0\r\n';
+      if (endStream) tail += 'Content-Length: 0\r\n';
       else if (versionMinor === 1) {
         this.#chunked = true;
-        out += 'Transfer-Encoding: chunked\r\n';
+        tail += 'Transfer-Encoding: chunked\r\n';
       } else this.#closeAfter = true; // HTTP/1.0 without a length: the body ends when we close (RFC 9112 §6.3)
     }
     if (!this.#ctx.keepAlive || userClose) this.#closeAfter = true;
-    if (this.#closeAfter) out += 'Connection: close\r\n';
-    else if (versionMinor === 0) out += 'Connection: keep-alive\r\n';
-    out += '\r\n';
+    if (this.#closeAfter) tail += 'Connection: close\r\n';
+    else if (versionMinor === 0) tail += 'Connection: keep-alive\r\n';
+    tail += '\r\n';
     if (!socket.destroyed && !socket.writableEnded) {
+      const head: PendingHead = { statusLine: statusLine(versionMinor, status), fields, skip, tail };
       // A head with a body to follow waits for the body's first write of this tick: a small response leaves in one write.
-      if (endStream) socket.write(Buffer.from(out, 'latin1'));
-      else this.#holdHead(Buffer.from(out, 'latin1'));
+      if (endStream) socket.write(renderHead(head, 0).buf);
+      else this.#holdHead(head);
     }
     this.#ctx.headSent?.(false);
     if (endStream) this.#finish();
@@ -142,8 +194,17 @@ export class H1Response implements ResponseBackend {
       if (end) this.#finish();
       return Promise.resolve();
     }
-    const head = this.#takeHead();
+    const pending = this.#takeHead();
     let ok = true;
+    if (pending && !this.#chunked && data.length > 0 && data.length <= JOIN_MAX) {
+      // The common small response: head and body rendered into one buffer, one write.
+      const { buf, end: at } = renderHead(pending, data.length);
+      data.copy(buf, at);
+      ok = writeAll(socket, null, [buf]);
+      if (end) this.#finish();
+      return ok || end ? Promise.resolve() : this.#drained();
+    }
+    const head = pending && renderHead(pending, 0).buf;
     if (this.#chunked && data.length > 0) ok = writeAll(socket, head, [Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1'), data, end ? CRLF_LAST_CHUNK : CRLF]);
     else if (this.#chunked && end) ok = writeAll(socket, head, [LAST_CHUNK]);
     else if (data.length > 0) ok = writeAll(socket, head, [data]);
@@ -198,16 +259,16 @@ export class H1Response implements ResponseBackend {
   }
 
   /** Hold the head until the body's first write (see sendHead); written alone at the end of the tick if none comes. */
-  #holdHead(head: Buffer): void {
+  #holdHead(head: PendingHead): void {
     this.#pendingHead = head;
     queueMicrotask(() => {
       const held = this.#takeHead();
       const { socket } = this.#ctx;
-      if (held && !socket.destroyed && !socket.writableEnded) socket.write(held);
+      if (held && !socket.destroyed && !socket.writableEnded) socket.write(renderHead(held, 0).buf);
     });
   }
 
-  #takeHead(): Buffer | null {
+  #takeHead(): PendingHead | null {
     const head = this.#pendingHead;
     this.#pendingHead = null;
     return head;
