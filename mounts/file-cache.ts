@@ -1,5 +1,5 @@
 /**
- * Small hot files kept in memory, revalidated by stat: an entry is served only
+ * Hot files kept in memory, revalidated by stat: an entry is served only
  * while the file's identity (inode, size, mtime, ctime) is what it was when
  * read, so an edited or replaced file is read again. Bounded by two named
  * limits (see limits.ts); least recently used entries are evicted first.
@@ -35,8 +35,11 @@ export class FileCache {
   readonly #limits: FileCacheLimits;
   /** Map order is recency order: the first entry is the least recently used. */
   readonly #entries = new Map<string, Entry>();
+  /** Reads in flight, by path and identity: concurrent misses on one file share one read. */
+  readonly #reading = new Map<string, Promise<Buffer | null>>();
   #bytes = 0;
   #hits = 0;
+  #reads = 0;
 
   constructor(limits: FileCacheLimits) {
     this.#limits = limits;
@@ -55,6 +58,11 @@ export class FileCache {
   /** Reads answered from memory so far. */
   get hits(): number {
     return this.#hits;
+  }
+
+  /** Files read from disk so far. */
+  get reads(): number {
+    return this.#reads;
   }
 
   /** Whether a file of this size may be cached at all. */
@@ -94,14 +102,26 @@ export class FileCache {
   }
 
   /**
-   * The whole content of a small file: from memory when still valid, else read
-   * and kept. Null when the file does not fit or changed size while being read
-   * (the caller streams it instead).
+   * The whole content of a file: from memory when still valid, else read and
+   * kept. Null when the file does not fit or changed while being read (the
+   * caller streams it instead). Concurrent misses on the same file (same
+   * identity) share one read, so a burst on a cold big file holds it once.
    */
-  async read(path: string, stat: FileIdentity): Promise<Buffer | null> {
-    if (!this.fits(stat.size)) return null;
+  read(path: string, stat: FileIdentity): Promise<Buffer | null> {
+    if (!this.fits(stat.size)) return Promise.resolve(null);
     const hit = this.get(path, stat);
-    if (hit) return hit;
+    if (hit) return Promise.resolve(hit);
+    const key = `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${path}`;
+    let pending = this.#reading.get(key);
+    if (!pending) {
+      pending = this.#readFile(path, stat).finally(() => this.#reading.delete(key));
+      this.#reading.set(key, pending);
+    }
+    return pending;
+  }
+
+  async #readFile(path: string, stat: FileIdentity): Promise<Buffer | null> {
+    this.#reads++;
     // Read through one descriptor whose identity is checked: bytes of an edited file must never go out under the validators of the old one.
     const fh = await open(path, 'r');
     try {

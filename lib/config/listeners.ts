@@ -19,7 +19,10 @@ import { fsReason, listenKey, type ResolvedConfig, type ResolvedVhost } from './
 import type { MountSpecInput } from './schema.js';
 
 /** What mounts/ provides (the Mounts contract's `createMountHandler`); `close()` releases upstream connections. */
-export type MountHandlerFactory = (mounts: MountSpecInput[], ctx: { baseDir: string; callbacks: Record<string, Handler> }) => Handler & { close?(): Promise<void> };
+export type MountHandlerFactory = (
+  mounts: MountSpecInput[],
+  ctx: { baseDir: string; callbacks: Record<string, Handler>; limits?: { fileCacheMaxBytes?: number; fileCacheMaxFileBytes?: number } },
+) => Handler & { close?(): Promise<void> };
 /** What protocols/ provides (the protocols contract's `withWebSockets`, registry bound) for the vhost `vhost`. */
 export type WebSocketWrapper = (
   wsProtocols: Record<string, { default?: boolean; [option: string]: unknown }>,
@@ -238,7 +241,7 @@ function vhostHandler(
   }
   if (!ok) return null;
   try {
-    const mounts = parts.createMountHandler(v.mounts, { baseDir: config.baseDir, callbacks });
+    const mounts = parts.createMountHandler(v.mounts, { baseDir: config.baseDir, callbacks, limits: v.fileCache });
     let handler: Handler = mounts;
     let ws: ReturnType<WebSocketWrapper> | null = null;
     try {

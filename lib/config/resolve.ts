@@ -39,6 +39,8 @@ export interface ResolvedVhost {
   cors: boolean;
   /** Absolute file path, '-' for stdout, or null for none. */
   accessLog: string | null;
+  /** Overrides of the file mounts' cache limits (`file-cache-max-bytes`, `file-cache-max-file-bytes`); empty for the defaults. */
+  fileCache: { fileCacheMaxBytes?: number; fileCacheMaxFileBytes?: number };
 }
 
 export interface ResolvedConfig {
@@ -101,6 +103,10 @@ export function resolveConfig(config: SluiceConfig, baseDir: string, source: str
       wsProtocols: v['ws-protocols'] ?? {},
       cors: v.cors ?? false,
       accessLog: v['access-log'] === undefined ? null : v['access-log'] === '-' ? '-' : resolve(baseDir, v['access-log']),
+      fileCache: {
+        ...(v['file-cache-max-bytes'] === undefined ? {} : { fileCacheMaxBytes: v['file-cache-max-bytes'] }),
+        ...(v['file-cache-max-file-bytes'] === undefined ? {} : { fileCacheMaxFileBytes: v['file-cache-max-file-bytes'] }),
+      },
     };
   });
 

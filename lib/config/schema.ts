@@ -93,6 +93,13 @@ export const vhostSchema = z
     cors: z.boolean().optional(),
     /** Combined-log-format access log: a file (relative to the config) or "-" for stdout. */
     'access-log': z.string().min(1).optional(),
+    /**
+     * The in-memory file cache of this vhost's file mounts (mounts/limits.ts): total bytes held
+     * (default 8 MiB) and the largest file kept (default 64 KiB). Raising them serves big hot
+     * files without a disk read per chunk, at the price of that much memory.
+     */
+    'file-cache-max-bytes': z.number().int().min(0).optional(),
+    'file-cache-max-file-bytes': z.number().int().min(0).optional(),
   })
   .strict();
 

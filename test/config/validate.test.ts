@@ -75,6 +75,8 @@ t.test('each bad config names the key path and the reason', async (t) => {
     ['no vhosts', { vhosts: [] }, ['c.json: vhosts: at least one vhost is needed']],
     ['not an object', [], ['c.json: expected an object, got an array']],
     ['empty name', { vhosts: [{ name: '' }] }, ['c.json: vhosts[0].name: must not be empty']],
+    ['negative file cache size', site({ mountpoint: '/a', origin: 'file://.' }, { 'file-cache-max-bytes': -1 }), ['c.json: vhosts[0].file-cache-max-bytes: expected at least 0, got number -1']],
+    ['fractional file cache file size', site({ mountpoint: '/a', origin: 'file://.' }, { 'file-cache-max-file-bytes': 1.5 }), ['c.json: vhosts[0].file-cache-max-file-bytes: expected an integer, got number 1.5']],
   ];
   for (const [what, config, expected] of cases) t.same(linesOf(() => validateConfig(config, 'c.json')), expected, what);
 });

@@ -51,3 +51,32 @@ t.test('limit maxTotalBytes: least recently used entries are evicted to stay und
   t.not(cache.get(c, statSync(c)), null, 'c kept');
   t.ok(cache.bytes <= 250);
 });
+
+t.test('concurrent misses on one file share one read; a changed file is a new read', async (t) => {
+  const cache = new FileCache({ maxFileBytes: 1 << 20, maxTotalBytes: 1 << 20 });
+  const p = file('burst.bin', Buffer.alloc(300_000, 7));
+  const st = statSync(p);
+  const all = await Promise.all(Array.from({ length: 16 }, () => cache.read(p, st)));
+  t.equal(cache.reads, 1, 'sixteen requests, one read');
+  t.ok(all.every((b) => b === all[0] && b?.length === 300_000), 'all share the same bytes');
+  t.equal(cache.bytes, 300_000, 'held once');
+  writeFileSync(p, Buffer.alloc(300_001, 8));
+  const st2 = statSync(p);
+  const [x, y] = await Promise.all([cache.read(p, st2), cache.read(p, st2)]);
+  t.equal(cache.reads, 2, 'the new file: one more read, shared again');
+  t.equal(x?.length, 300_001);
+  t.equal(x, y);
+  t.equal(cache.bytes, 300_001, 'the old bytes are gone');
+});
+
+t.test('a failed read is not remembered: the next request tries again', async (t) => {
+  const cache = new FileCache({ maxFileBytes: 1024, maxTotalBytes: 4096 });
+  const p = file('gone.txt', 'soon gone');
+  const st = statSync(p);
+  rmSync(p);
+  await t.rejects(cache.read(p, st), { code: 'ENOENT' });
+  writeFileSync(p, 'soon gone');
+  const again = await cache.read(p, statSync(p));
+  t.equal(again?.toString(), 'soon gone');
+  t.equal(cache.reads, 2);
+});
