@@ -15,7 +15,7 @@
 #                  go to $BENCH_WORK/results/<timestamp> unless --out is given.
 #   SKIP_BUILD=1   do not run `npm run build` (use the dist/ that is there; bench/ is still compiled).
 #   SLUICE_WS=0|1  include the ws group (default: 1 when dist/protocols/index.js exists after the build).
-#   SLUICE_STATIC_VARIANT=0   do not add the second contender "sluice-static" (bench/static-files.ts instead of mounts).
+#   SLUICE_CACHE_VARIANT=0    do not add the second contender "sluice-cache" (the file cache raised to 64 MiB).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 HARNESS="${BENCH_HARNESS:-$REPO/../shared/bench}"
@@ -49,10 +49,11 @@ node gen-fixtures.mjs "$DOCROOT"
 out=()
 for a in "$@"; do [ "$a" = --out ] && out=(x); done
 [ ${#out[@]} -gt 0 ] || set -- "$@" --out "$WORK/results/$(date -u +%Y-%m-%dT%H-%M-%S)"
-# "sluice": the product path (mounts' createMountHandler when built, else bench/static-files.ts).
-# "sluice-static": bench/static-files.ts (in-memory small files, credit-sized streaming), unless SLUICE_STATIC_VARIANT=0.
+# "sluice": the product path with its defaults (mounts' createMountHandler; bench/static-files.ts if mounts are not built).
+# "sluice-cache": the same product path with the file cache raised as the vhost keys allow
+#   (file-cache-max-bytes 64 MiB, file-cache-max-file-bytes 16 MiB), unless SLUICE_CACHE_VARIANT=0.
 contenders=(--contender "sluice|$groups|exec node $REPO/dist/bench/sluice-server.js")
-if [ "${SLUICE_STATIC_VARIANT:-1}" = 1 ] && [ -f "$REPO/dist/mounts/index.js" ]; then
-  contenders+=(--contender "sluice-static|$groups|SLUICE_BENCH_STATIC=builtin exec node $REPO/dist/bench/sluice-server.js")
+if [ "${SLUICE_CACHE_VARIANT:-1}" = 1 ] && [ -f "$REPO/dist/mounts/index.js" ]; then
+  contenders+=(--contender "sluice-cache|$groups|SLUICE_BENCH_FILE_CACHE=67108864 exec node $REPO/dist/bench/sluice-server.js")
 fi
 exec node run.mjs "${contenders[@]}" "$@"

@@ -6,7 +6,8 @@
  *
  * Static files come from the mounts engineer's `createMountHandler`
  * (mounts/index.ts) when it is built, else from bench/static-files.ts;
- * `SLUICE_BENCH_STATIC=builtin|mounts` forces one. The ws group needs
+ * `SLUICE_BENCH_STATIC=builtin|mounts` forces one; `SLUICE_BENCH_FILE_CACHE=N`
+ * raises the mounts' file cache to N bytes (files up to 16 MiB). The ws group needs
  * protocols/index.ts (`withWebSockets`); without it WS_PORT is refused.
  *
  *   npm run build && npx tsc -p bench/tsconfig.json
@@ -17,7 +18,10 @@ import { createServer, type Handler, type SluiceServer } from '../lib/index.js';
 import { createStaticHandler } from './static-files.js';
 
 interface MountsModule {
-  createMountHandler(mounts: Array<{ mountpoint: string; origin: string; default?: string }>, ctx: { baseDir: string; callbacks: Record<string, Handler> }): Handler;
+  createMountHandler(
+    mounts: Array<{ mountpoint: string; origin: string; default?: string }>,
+    ctx: { baseDir: string; callbacks: Record<string, Handler>; limits?: { fileCacheMaxBytes?: number; fileCacheMaxFileBytes?: number } },
+  ): Handler;
 }
 interface ProtocolsModule {
   withWebSockets(wsProtocols: Record<string, { default?: boolean }>, fallback: Handler): Handler;
@@ -37,7 +41,13 @@ async function staticHandler(docroot: string, env: NodeJS.ProcessEnv): Promise<{
   const want = process.env.SLUICE_BENCH_STATIC ?? 'auto';
   if (want !== 'builtin') {
     const mounts = await optionalImport<MountsModule>('../mounts/index.js');
-    if (mounts) return { handler: mounts.createMountHandler([{ mountpoint: '/', origin: `file://${docroot}`, default: 'index.html' }], { baseDir: docroot, callbacks: {} }), kind: 'mounts' };
+    if (mounts) {
+      // SLUICE_BENCH_FILE_CACHE=N: the vhost keys file-cache-max-bytes=N, file-cache-max-file-bytes=16 MiB (big hot files from memory).
+      const cacheBytes = env.SLUICE_BENCH_FILE_CACHE ? Number(env.SLUICE_BENCH_FILE_CACHE) : 0;
+      const limits = cacheBytes > 0 ? { fileCacheMaxBytes: cacheBytes, fileCacheMaxFileBytes: Math.min(cacheBytes, 16 << 20) } : {};
+      const handler = mounts.createMountHandler([{ mountpoint: '/', origin: `file://${docroot}`, default: 'index.html' }], { baseDir: docroot, callbacks: {}, limits });
+      return { handler, kind: cacheBytes > 0 ? `mounts, file cache ${cacheBytes} B` : 'mounts' };
+    }
     if (want === 'mounts') throw new Error('SLUICE_BENCH_STATIC=mounts but dist/mounts/index.js is not built');
   }
   const memoryMax = env.SLUICE_BENCH_MEMORY_MAX ? Number(env.SLUICE_BENCH_MEMORY_MAX) : undefined;
