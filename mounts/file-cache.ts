@@ -18,6 +18,8 @@ export interface FileIdentity {
 interface Entry {
   id: FileIdentity;
   data: Buffer;
+  /** Served since it was last passed over by eviction (second chance): hits cost no reordering. */
+  used: boolean;
 }
 
 export interface FileCacheLimits {
@@ -33,7 +35,11 @@ function sameFile(a: FileIdentity, b: FileIdentity): boolean {
 
 export class FileCache {
   readonly #limits: FileCacheLimits;
-  /** Map order is recency order: the first entry is the least recently used. */
+  /**
+   * Map order is insertion order; eviction walks it from the oldest, giving an entry used since
+   * its last pass a second chance (moved to the end) instead of evicting it (CLOCK: close to
+   * least-recently-used, without moving an entry on every hit).
+   */
   readonly #entries = new Map<string, Entry>();
   /** Reads in flight, by path and identity: concurrent misses on one file share one read. */
   readonly #reading = new Map<string, Promise<Buffer | null>>();
@@ -74,12 +80,12 @@ export class FileCache {
   get(path: string, stat: FileIdentity): Buffer | null {
     const e = this.#entries.get(path);
     if (!e) return null;
-    this.#entries.delete(path);
     if (!sameFile(e.id, stat)) {
+      this.#entries.delete(path);
       this.#bytes -= e.data.length;
       return null;
     }
-    this.#entries.set(path, e); // most recently used now
+    e.used = true;
     this.#hits++;
     return e.data;
   }
@@ -92,12 +98,15 @@ export class FileCache {
       this.#bytes -= old.data.length;
     }
     if (!this.fits(data.length)) return;
-    for (const [key, e] of this.#entries) {
-      if (this.#bytes + data.length <= this.#limits.maxTotalBytes) break;
+    while (this.#bytes + data.length > this.#limits.maxTotalBytes) {
+      const [key, e] = this.#entries.entries().next().value as [string, Entry];
       this.#entries.delete(key);
-      this.#bytes -= e.data.length;
+      if (e.used) {
+        e.used = false;
+        this.#entries.set(key, e); // second chance
+      } else this.#bytes -= e.data.length;
     }
-    this.#entries.set(path, { id: { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs }, data });
+    this.#entries.set(path, { id: { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs }, data, used: false });
     this.#bytes += data.length;
   }
 

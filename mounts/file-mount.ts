@@ -27,7 +27,7 @@ import { identityOf, LookupCache, sameIdentity, type Outcome, type Probe, type S
 import { planMultipart } from './multipart.js';
 import { parseRange, type ByteRange } from './range.js';
 import { respondText } from './respond-text.js';
-import { safePath } from './safe-path.js';
+import { SafePathMemo } from './safe-path.js';
 import type { MountSpec } from './types.js';
 
 /** A regular file found inside the root. */
@@ -66,6 +66,10 @@ function scanRequest(raw: ReadonlyArray<readonly [string, string]>): { acceptEnc
   return { acceptEncoding, conditional };
 }
 
+/** The headers of a request that has no conditional or range field: none to look at. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_VALIDATORS: Validators = Object.freeze({ etag: '', lastModified: 0 });
+
 export class FileMount {
   readonly #root: string;
   readonly #cache: FileCache;
@@ -78,6 +82,7 @@ export class FileMount {
   readonly #extraTypes: Map<string, string>;
   readonly #spa: string[] | null;
   readonly #errorDocument: string[] | null;
+  readonly #paths: SafePathMemo;
 
   /** `root` is an absolute directory; the cache may be shared by the mounts of one handler. */
   constructor(root: string, spec: MountSpec, cache: FileCache, limits: MountLimits) {
@@ -87,6 +92,7 @@ export class FileMount {
     this.#lookups = new LookupCache({ ttlMs: limits.fileLookupTtlMs, maxEntries: limits.fileLookupMaxEntries });
     this.#default = fileSegments(spec.default ?? '').join('/') || 'index.html';
     this.#dotfiles = spec.dotfiles ?? 'deny';
+    this.#paths = new SafePathMemo({ dotfiles: this.#dotfiles });
     this.#precompressed = spec.precompressed ?? true;
     this.#cacheControl = cacheControlFor(spec);
     this.#extraTypes = normaliseExtraTypes(spec['extra-mimetypes']);
@@ -104,13 +110,13 @@ export class FileMount {
     const { method } = tx.request;
     if (method !== 'GET' && method !== 'HEAD') return respondText(tx, 405, 'Method Not Allowed', { allow: 'GET, HEAD' });
     // The checks come first: only a path they accept ever reaches the lookup cache.
-    const sp = safePath(rest, { dotfiles: this.#dotfiles });
+    const sp = this.#paths.get(rest);
     if (!sp.ok) return sp.status === 400 ? respondText(tx, 400, 'Bad Request') : this.#notFound(tx, false, []);
     const scan = scanRequest(tx.request.rawHeaders);
     const codings = this.#precompressed ? rankEncodings(scan.acceptEncoding) : [];
     const resolve = (): Promise<Outcome> => this.#resolve(sp.segments, sp.trailingSlash, codings);
     if (!this.#lookups.enabled) return this.#answer(tx, await resolve(), scan.conditional, codings, null);
-    const key = `${codings.join(',')}\0${sp.trailingSlash ? '/' : ''}${sp.segments.join('/')}`;
+    const key = codings.length === 0 ? sp.key : `${codings.join(',')}${sp.key}`;
     // The file differs from its entry (changed within the TTL): forget it, look it up afresh, uncached.
     const retry = async (): Promise<void> => {
       this.#lookups.forget(key);
@@ -120,6 +126,11 @@ export class FileMount {
     // Fast path: no await before the response is written.
     if (hit) return this.#send(tx, hit, 200, scan.conditional, retry);
     return this.#answer(tx, await this.#lookups.resolve(key, resolve), scan.conditional, codings, retry);
+  }
+
+  /** Paths remembered by the safe-path memo now (for tests). */
+  get preparedPaths(): number {
+    return this.#paths.size;
   }
 
   /** Act on an outcome; `retry` is set when a served entry came from the lookup cache. */
@@ -223,8 +234,9 @@ export class FileMount {
   async #send(tx: Transaction, e: ServeEntry, status: 200 | 404, conditional: boolean, retry: (() => Promise<void>) | null): Promise<void> {
     const req = tx.request;
     const size = e.stat.size;
-    const v: Validators = { etag: e.etag, lastModified: e.lastModifiedMs };
-    const headers: ConditionalHeaders & { range?: string; 'if-range'?: string } = conditional ? req.headers : {};
+    // Validators matter only to a request with a conditional or range field.
+    const v: Validators = conditional ? { etag: e.etag, lastModified: e.lastModifiedMs } : NO_VALIDATORS;
+    const headers: ConditionalHeaders & { range?: string; 'if-range'?: string } = conditional ? req.headers : NO_HEADERS;
 
     if (status === 200 && conditional) {
       const verdict = evaluatePreconditions(req.method, headers, v);
@@ -254,7 +266,8 @@ export class FileMount {
         if (ranges.length > 1) multipart = planMultipart(ranges, size, type);
       }
     }
-    const length = multipart ? multipart.length : ranges.reduce((n, r) => n + r.end - r.start + 1, 0);
+    let length = multipart ? multipart.length : 0;
+    if (!multipart) for (const r of ranges) length += r.end - r.start + 1;
 
     // Find the bytes before the headers go out, so a file that vanished is still a clean 404.
     let cached: Buffer | null = null;

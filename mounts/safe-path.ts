@@ -57,3 +57,42 @@ export function safePath(rawPath: string, options: SafePathOptions = {}): SafePa
   }
   return { ok: true, segments, trailingSlash: rawPath === '' ? false : rawPath.endsWith('/') };
 }
+
+/** A path safePath() accepted, with the path part of the file mount's lookup-cache key. */
+export type PreparedPath = SafePath & { ok: true; key: string };
+
+/**
+ * Request paths whose safePath() result a SafePathMemo keeps (4096; when full it starts over),
+ * each at most SAFE_PATH_MEMO_MAX_CHARS long: checking and splitting the same hot paths on every
+ * request was a few percent of a small-file request; the bounds keep it under ~10 MB whatever is asked.
+ */
+export const SAFE_PATH_MEMO_MAX_ENTRIES = 4096;
+export const SAFE_PATH_MEMO_MAX_CHARS = 1024;
+
+/** safePath() remembered per raw path for one set of options (a pure function, so nothing goes stale). */
+export class SafePathMemo {
+  readonly #options: SafePathOptions;
+  readonly #known = new Map<string, PreparedPath>();
+
+  constructor(options: SafePathOptions = {}) {
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#known.size;
+  }
+
+  /** safePath(rawPath) and, when accepted, its key (`\0`, a `/` for a trailing slash, the segments joined). */
+  get(rawPath: string): PreparedPath | (SafePath & { ok: false }) {
+    const known = this.#known.get(rawPath);
+    if (known) return known;
+    const sp = safePath(rawPath, this.#options);
+    if (!sp.ok) return sp;
+    const prepared: PreparedPath = { ...sp, key: `\0${sp.trailingSlash ? '/' : ''}${sp.segments.join('/')}` };
+    if (rawPath.length <= SAFE_PATH_MEMO_MAX_CHARS) {
+      if (this.#known.size >= SAFE_PATH_MEMO_MAX_ENTRIES) this.#known.clear();
+      this.#known.set(rawPath, prepared);
+    }
+    return prepared;
+  }
+}

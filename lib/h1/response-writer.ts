@@ -43,6 +43,17 @@ function uncorkSocket(socket: Socket): void {
   socket.uncork();
 }
 
+function flushHeldHeadAndUncork(response: H1Response, socket: Socket): void {
+  response.flushHeldHead();
+  socket.uncork();
+}
+
+/** Buffer's latin1 writer without the argument checks of `buf.write(s, offset, 'latin1')` (a third of renderHead's time). */
+const latin1Write: (buf: Buffer, s: string, offset: number) => number =
+  typeof (Buffer.prototype as { latin1Write?: unknown }).latin1Write === 'function'
+    ? (buf, s, offset) => (buf as unknown as { latin1Write(s: string, o: number): number }).latin1Write(s, offset)
+    : (buf, s, offset) => buf.write(s, offset, 'latin1');
+
 /** A response head waiting to be rendered: the fields as the Transaction gave them, and the lines we add. */
 interface PendingHead {
   statusLine: string;
@@ -79,7 +90,7 @@ function renderHead(h: PendingHead, room: number): { buf: Buffer; end: number } 
   }
   head += h.tail;
   const buf = Buffer.allocUnsafe(head.length + room);
-  return { buf, end: buf.write(head, 0, 'latin1') };
+  return { buf, end: latin1Write(buf, head, 0) };
 }
 
 export interface H1ResponseContext {
@@ -250,11 +261,22 @@ export class H1Response implements ResponseBackend {
   /** Hold the head until the body's first write (see sendHead); written alone at the end of the tick if none comes. */
   #holdHead(head: PendingHead): void {
     this.#pendingHead = head;
-    queueMicrotask(() => {
-      const held = this.#takeHead();
-      const { socket } = this.#ctx;
-      if (held && !socket.destroyed && !socket.writableEnded) socket.write(renderHead(held, 0).buf);
-    });
+    const { socket } = this.#ctx;
+    if (!socket.writableCorked) {
+      // The usual case: this response corks the socket for the tick, and the one end-of-tick
+      // callback writes the head if no body came, then uncorks (no second callback per response).
+      socket.cork();
+      process.nextTick(flushHeldHeadAndUncork, this, socket);
+      return;
+    }
+    queueMicrotask(() => this.flushHeldHead()); // corked by an earlier response of this tick: its uncork comes first
+  }
+
+  /** Write the held head alone (no body write came in its tick). */
+  flushHeldHead(): void {
+    const held = this.#takeHead();
+    const { socket } = this.#ctx;
+    if (held && !socket.destroyed && !socket.writableEnded) socket.write(renderHead(held, 0).buf);
   }
 
   #takeHead(): PendingHead | null {

@@ -80,3 +80,15 @@ t.test('a failed read is not remembered: the next request tries again', async (t
   t.equal(again?.toString(), 'soon gone');
   t.equal(cache.reads, 2);
 });
+
+t.test('eviction gives a file served since its last pass a second chance (CLOCK)', async (t) => {
+  const cache = new FileCache({ maxFileBytes: 100, maxTotalBytes: 300 });
+  const [a, b, c, d] = ['ca', 'cb', 'cc', 'cd'].map((n) => file(`${n}.bin`, Buffer.alloc(100, n.charCodeAt(1)))) as [string, string, string, string];
+  for (const p of [a, b, c]) await cache.read(p, statSync(p));
+  t.not(cache.get(a, statSync(a)), null, 'a served (the oldest entry)');
+  await cache.read(d, statSync(d)); // 400 > 300: a is passed over, b goes
+  t.equal(cache.get(b, statSync(b)), null, 'b, never served since it was read, is evicted');
+  t.not(cache.get(a, statSync(a)), null, 'a kept');
+  t.equal(cache.bytes, 300);
+  t.equal(cache.hits, 2);
+});
