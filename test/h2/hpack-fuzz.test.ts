@@ -10,19 +10,9 @@ import { HpackDecoder } from '../../lib/h2/hpack/decoder.js';
 import type { DynamicTable } from '../../lib/h2/hpack/dynamic-table.js';
 import { HpackEncoder } from '../../lib/h2/hpack/encoder.js';
 import { STATIC_NAMES } from '../../lib/h2/hpack/static-table.js';
+import { rng } from '../support/random.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-/** mulberry32: small, seeded, good enough to spread test inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function entries(table: DynamicTable): [string, string][] {
   const out: [string, string][] = [];

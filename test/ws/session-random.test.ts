@@ -6,17 +6,7 @@
 import t from 'tap';
 import { clientFrame, OP } from './support/frames.js';
 import { harness } from './support/harness.js';
-
-/** A small seeded PRNG (mulberry32) so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../support/random.js';
 
 for (const seed of [1, 2, 3, 42, 1234]) {
   t.test(`random fragmentation and chunking, seed ${seed}`, async (t) => {
