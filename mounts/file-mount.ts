@@ -128,11 +128,6 @@ export class FileMount {
     return this.#answer(tx, await this.#lookups.resolve(key, resolve), scan.conditional, codings, retry);
   }
 
-  /** Paths remembered by the safe-path memo now (for tests). */
-  get preparedPaths(): number {
-    return this.#paths.size;
-  }
-
   /** Act on an outcome; `retry` is set when a served entry came from the lookup cache. */
   #answer(tx: Transaction, outcome: Outcome, conditional: boolean, codings: readonly Coding[], retry: (() => Promise<void>) | null): Promise<void> {
     switch (outcome.kind) {

@@ -15,13 +15,13 @@ import { createServer, type Handler, type HeaderList, type SluiceServer, type Tr
 import { withAccessLog, type LogSink } from './access-log.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { CORS_RESPONSE_HEADERS, withCors } from './cors.js';
-import { fsReason, listenKey, type ResolvedConfig, type ResolvedVhost } from './resolve.js';
+import { fsReason, listenKey, type FileCacheOverrides, type ResolvedConfig, type ResolvedVhost } from './resolve.js';
 import type { MountSpecInput } from './schema.js';
 
 /** What mounts/ provides (the Mounts contract's `createMountHandler`); `close()` releases upstream connections. */
 export type MountHandlerFactory = (
   mounts: MountSpecInput[],
-  ctx: { baseDir: string; callbacks: Record<string, Handler>; limits?: { fileCacheMaxBytes?: number; fileCacheMaxFileBytes?: number } },
+  ctx: { baseDir: string; callbacks: Record<string, Handler>; limits?: FileCacheOverrides },
 ) => Handler & { close?(): Promise<void> };
 /** What protocols/ provides (the protocols contract's `withWebSockets`, registry bound) for the vhost `vhost`. */
 export type WebSocketWrapper = (

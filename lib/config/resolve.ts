@@ -40,7 +40,13 @@ export interface ResolvedVhost {
   /** Absolute file path, '-' for stdout, or null for none. */
   accessLog: string | null;
   /** Overrides of the file mounts' cache limits (`file-cache-max-bytes`, `file-cache-max-file-bytes`); empty for the defaults. */
-  fileCache: { fileCacheMaxBytes?: number; fileCacheMaxFileBytes?: number };
+  fileCache: FileCacheOverrides;
+}
+
+/** The mount limits a vhost's config may set (named as in mounts/limits.ts). */
+export interface FileCacheOverrides {
+  fileCacheMaxBytes?: number;
+  fileCacheMaxFileBytes?: number;
 }
 
 export interface ResolvedConfig {
