@@ -5,7 +5,7 @@
  * Sec-WebSocket-Extensions header is a 400.
  * @module
  */
-import type { PerMessageDeflateConfig } from '../../protocols/types.js';
+import type { PerMessageDeflateConfig } from './protocol-api.js';
 import { extension, PerMessageDeflate, PMD_NAME, type PerMessageDeflate as Pmd } from './ws-lib.js';
 import { refuse, type HandshakeRefusal } from './handshake.js';
 

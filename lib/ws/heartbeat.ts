@@ -31,9 +31,17 @@ export class Heartbeat {
     this.#o = options;
   }
 
+  /** (Re)start from now: the next ping is due one interval later. */
   start(): void {
+    this.suspend();
     this.#lastRx = Date.now();
     this.#arm();
+  }
+
+  /** Hold the timers while the session does not read (a pong could not be seen); `start()` resumes. */
+  suspend(): void {
+    for (const t of [this.#pingTimer, this.#pongTimer]) if (t) clearTimeout(t);
+    this.#pingTimer = this.#pongTimer = null;
   }
 
   /** The peer sent something. Cheap: no timer churn per chunk. */
@@ -45,8 +53,7 @@ export class Heartbeat {
 
   stop(): void {
     this.#stopped = true;
-    for (const t of [this.#pingTimer, this.#pongTimer]) if (t) clearTimeout(t);
-    this.#pingTimer = this.#pongTimer = null;
+    this.suspend();
   }
 
   #arm(): void {

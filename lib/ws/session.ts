@@ -5,9 +5,14 @@
  * (RFC 6455 §7) and the heartbeat, and sends every frame through
  * `tx.write(payload, WriteMode.*)` one at a time, so nothing is queued
  * beyond `maxBufferedAmount` and nothing leaves without the peer's credit.
+ *
+ * Receiving is paced by the reader: the peer's bytes are pulled from the
+ * transport only while the protocol takes messages (its `receive` promise
+ * settled, and `pauseReceiving()` not in force), so an h1 socket pauses and
+ * an h2 stream's window is not replenished while the protocol is busy.
  * @module
  */
-import type { CloseInfo, MessageKind, Protocol, ProtocolContext, Session, WsMessage } from '../../protocols/types.js';
+import type { CloseInfo, MessageKind, Protocol, ProtocolContext, Session, WsMessage } from './protocol-api.js';
 import type { Request } from '../http/request.js';
 import { WriteMode } from '../http/write-mode.js';
 import { CloseCode, closeCodeForReceiverError, isSendableCloseCode, WsError, WsErrorCode } from './close-codes.js';
@@ -76,6 +81,13 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
   #writableArmed = false;
   #writableRunning = false;
 
+  /** pauseReceiving() in force: the read loop waits at #receiveGate(). */
+  #rxPaused = false;
+  #rxResume: (() => void) | null = null;
+  /** Resolves when the session stops being open: a pending `receive` is no longer awaited. */
+  readonly #closing: Promise<void>;
+  #signalClosing!: () => void;
+
   readonly #heartbeat: Heartbeat;
   #unsubscribeShutdown: (() => void) | null = null;
   #closeTimer: NodeJS.Timeout | null = null;
@@ -85,6 +97,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
 
   constructor(init: SessionInit<S, V>) {
     this.#init = init;
+    this.#closing = new Promise((resolve) => (this.#signalClosing = resolve));
     this.#tx = init.tx;
     this.request = init.request;
     this.transport = init.tx.protocol;
@@ -127,6 +140,10 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
     return this.#buffered;
   }
 
+  get receivePaused(): boolean {
+    return this.#rxPaused;
+  }
+
   /** How the session ended, once it has. */
   get closeInfo(): CloseInfo | null {
     return this.#info;
@@ -154,7 +171,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
     if (this.#finished) return;
     const shutdown = this.#tx.shutdown;
     if (shutdown) this.#unsubscribeShutdown = onShutdown(shutdown, () => this.#startClose(CloseCode.GOING_AWAY, 'server shutting down'));
-    this.#heartbeat.start();
+    if (!this.#rxPaused) this.#heartbeat.start();
     try {
       for await (const chunk of this.#tx.request.body) {
         this.#heartbeat.seen();
@@ -162,6 +179,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
         await this.#feed(chunk);
         await this.#drainInbox();
         if (this.#finished) break;
+        await this.#receiveGate(); // paused: the next chunk stays with the transport
       }
     } catch {
       // The body errors when the transport dies; onAbort reports it.
@@ -192,6 +210,19 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
     return this.#enqueue(cost, () => this.#tx.write(payload, mode));
   }
 
+  pauseReceiving(): void {
+    if (this.#rxPaused || this.#finished) return;
+    this.#rxPaused = true;
+    this.#heartbeat.suspend();
+  }
+
+  resumeReceiving(): void {
+    if (!this.#rxPaused) return;
+    this.#rxPaused = false;
+    if (this.#established && !this.#finished) this.#heartbeat.start();
+    this.#releaseGate();
+  }
+
   requestWritable(): void {
     if (!this.#open || this.#writableArmed) return;
     this.#writableArmed = true;
@@ -206,6 +237,26 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
 
   // --- receiving ---
 
+  /** Resolves at once unless receiving is paused; then on resume, or when the session starts closing (its close frame must be read). */
+  #receiveGate(): Promise<void> | undefined {
+    if (!this.#rxPaused || !this.#open) return undefined;
+    return new Promise((resolve) => (this.#rxResume = resolve));
+  }
+
+  #releaseGate(): void {
+    const resume = this.#rxResume;
+    this.#rxResume = null;
+    resume?.();
+  }
+
+  /** No more data messages in either direction: wake the read loop so it finds the close frame. */
+  #stopOpen(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.#signalClosing();
+    this.#releaseGate();
+  }
+
   #feed(chunk: Buffer): Promise<void> {
     return new Promise((resolve) => this.#receiver.write(chunk, () => resolve()));
   }
@@ -215,9 +266,11 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
       const ev = this.#inbox.shift() as InboxEvent;
       switch (ev.type) {
         case 'message':
+          if (this.#open && this.#protocol.receive) await this.#receiveGate();
           if (this.#open && this.#protocol.receive) {
             try {
-              await this.#protocol.receive(this, ev.message);
+              const pending = this.#protocol.receive(this, ev.message);
+              if (pending) await Promise.race([pending, this.#closing]);
             } catch (err) {
               if (this.#open) {
                 this.#internalError('receive', err);
@@ -245,7 +298,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
   #fail(code: number, message: string): void {
     this.#init.log?.(`${this.id}: closing with ${code}: ${message}`);
     if (this.#closeSent === null) {
-      this.#open = false;
+      this.#stopOpen();
       this.#closeSent = { code, reason: '' };
       this.#enqueue(0, () => this.#tx.write(closePayload(code, ''), WriteMode.CLOSE)).catch(() => {});
     }
@@ -257,7 +310,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
     this.#closeReceived = true;
     if (this.#closeSent === null) {
       // §5.5.1: answer with a close frame, echoing the code (1005 = none: answer without a code).
-      this.#open = false;
+      this.#stopOpen();
       this.#closeSent = { code, reason: '' };
       this.#enqueue(0, () => this.#tx.write(closePayload(code, ''), WriteMode.CLOSE)).catch(() => {});
       this.#endTransport();
@@ -329,7 +382,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
 
   #startClose(code: number, reason: string): void {
     if (this.#closeSent !== null || this.#finished) return;
-    this.#open = false;
+    this.#stopOpen();
     this.#closeSent = { code, reason };
     this.#enqueue(0, () => this.#tx.write(closePayload(code, reason), WriteMode.CLOSE)).catch(() => {});
     this.#closeTimer = setTimeout(() => {
@@ -409,7 +462,7 @@ export class WsSession<S = unknown, V = unknown> implements Session<S, V> {
   #finish(info: CloseInfo): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#open = false;
+    this.#stopOpen();
     this.#info = info;
     this.#heartbeat.stop();
     this.#unsubscribeShutdown?.();

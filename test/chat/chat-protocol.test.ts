@@ -57,6 +57,9 @@ function harness(protocol: Protocol<ChatVhost, ChatSession>) {
         return fake.buffered;
       },
       allowance: () => Infinity,
+      receivePaused: false,
+      pauseReceiving() {},
+      resumeReceiving() {},
       send(data) {
         if (fake.closedWith) return Promise.reject(new Error('closed'));
         const buf = typeof data === 'string' ? Buffer.from(data) : data;
