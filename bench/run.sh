@@ -33,6 +33,12 @@ mkdir -p "$WORK/harness"
 # Copy the harness sources (not its node_modules); reinstall only when its lock file changed.
 ( cd "$HARNESS" && tar --exclude=node_modules --exclude=results -cf - . ) | tar -xf - -C "$WORK/harness"
 chmod -R u+w "$WORK/harness"
+# A ws run in which the server closed a client (a sender closed for sending fast, a reader for being slow)
+# counts as an error, as lost messages do: the copy's parser adds ws-load's closedEarly to the errors.
+if ! grep -q 'j.closedEarly' "$WORK/harness/run.mjs"; then
+  sed -i 's/errors: (j.lost || 0) + (j.duplicates || 0) + (j.outOfOrder || 0),/errors: (j.lost || 0) + (j.duplicates || 0) + (j.outOfOrder || 0) + (j.closedEarly || 0),/' "$WORK/harness/run.mjs"
+  grep -q 'j.closedEarly' "$WORK/harness/run.mjs" || { echo "bench/run.sh: could not make closedEarly an error in the harness copy (its run.mjs changed)" >&2; exit 1; }
+fi
 if ! cmp -s "$WORK/harness/package-lock.json" "$WORK/harness/node_modules/.installed-lock" 2>/dev/null; then
   if [ -f "$WORK/harness/package-lock.json" ]; then npm --prefix "$WORK/harness" ci --no-audit --no-fund
   else npm --prefix "$WORK/harness" install --no-audit --no-fund; fi
@@ -49,7 +55,8 @@ node gen-fixtures.mjs "$DOCROOT"
 out=()
 for a in "$@"; do [ "$a" = --out ] && out=(x); done
 [ ${#out[@]} -gt 0 ] || set -- "$@" --out "$WORK/results/$(date -u +%Y-%m-%dT%H-%M-%S)"
-# "sluice": the product path with its defaults (mounts' createMountHandler; bench/static-files.ts if mounts are not built).
+# "sluice": the product path with its defaults (mounts' createMountHandler; bench/static-files.ts if mounts are not built),
+#   and the lws-minimal chat with its default options (100 messages/s per sender, burst 200: fast senders are paced).
 # "sluice-cache": the same product path with the file cache raised as the vhost keys allow
 #   (file-cache-max-bytes 64 MiB, file-cache-max-file-bytes 16 MiB), unless SLUICE_CACHE_VARIANT=0.
 contenders=(--contender "sluice|$groups|exec node $REPO/dist/bench/sluice-server.js")

@@ -12,7 +12,6 @@ export const chatProtocol: ProtocolFactory = (options) => createChatProtocol(opt
 export { createChatProtocol, CHAT_PROTOCOL_NAME, type ChatHooks, type ChatSession, type ChatVhost } from './chat-protocol.js';
 export {
   CHAT_CLOSE_BINARY,
-  CHAT_CLOSE_RATE,
   CHAT_CLOSE_TOO_SLOW,
   CHAT_MAX_MESSAGE_SIZE,
   DEFAULT_CHAT_LIMITS,
@@ -20,3 +19,4 @@ export {
   type ChatLimits,
 } from './limits.js';
 export { MessageRing, RingTail } from './ring.js';
+export { ChatRoom, ChatReader, type LaggardInfo, type RoomStats } from './room.js';

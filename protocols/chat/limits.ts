@@ -14,20 +14,29 @@ export interface ChatLimits {
    * `ring-size`: messages the ring holds (default 1024). Bounds the chat's
    * memory to ring-size × max-message-size (8 MiB by default) however many
    * clients are connected, and is the slack a momentarily slow client has:
-   * one that falls this many messages behind is closed with
-   * {@link CHAT_CLOSE_TOO_SLOW}.
+   * when the slowest reader is this many messages behind, senders wait
+   * (their reading pauses) until it moves.
    */
   ringSize: number;
   /**
    * `messages-per-second`: sustained messages one client may send (token
-   * bucket refill; default 100; 0 = no rate limit). Stops one client from
-   * flooding the ring so fast that it pushes healthy readers a whole ring
-   * behind. A client over it is closed with {@link CHAT_CLOSE_RATE}: dropping
-   * its messages silently would break "every message reaches everyone".
+   * bucket refill; default 100; 0 = no rate limit). One client must not
+   * take the whole room's fan-out capacity. A client over it is slowed down,
+   * never closed and never dropped: its reading pauses until a token is due,
+   * so its own flow control (TCP, or the h2 stream window) holds the rest.
    */
   messagesPerSecond: number;
-  /** `burst`: messages one client may send at once above the rate (token bucket size, default 200): pasting a few lines or a reconnect burst is fine. */
+  /** `burst`: messages one client may send at once above the rate (token bucket size, default 200): pasting a few lines or a reconnect burst goes through without delay. */
   burst: number;
+  /**
+   * `laggard-timeout-ms`: how long a reader that holds the ring's oldest
+   * message may take nothing while senders wait for room (default 5000).
+   * Past it the reader is closed with {@link CHAT_CLOSE_TOO_SLOW} and a log
+   * line. Long enough for a GC pause, a TCP retransmit or a busy phone;
+   * short enough that one stopped tab (a paused debugger, a suspended
+   * laptop) stalls the room for seconds, not minutes. 0 = never close.
+   */
+  laggardTimeoutMs: number;
   /**
    * `backlog`: recent messages replayed to a client when it joins (default 0,
    * as in the lws minimal example: a newcomer sees what is said after it
@@ -48,6 +57,7 @@ export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
   ringSize: 1024,
   messagesPerSecond: 100,
   burst: 200,
+  laggardTimeoutMs: 5000,
   backlog: 0,
   maxBufferedBytes: 65536,
 });
@@ -59,10 +69,8 @@ export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
  */
 export const CHAT_MAX_MESSAGE_SIZE = 8192;
 
-/** Close code for a client that fell a whole ring behind (RFC 6455 §7.4.1: 1008 policy violation). */
+/** Close code for a reader that stopped reading while the room waited on it (RFC 6455 §7.4.1: 1008 policy violation). */
 export const CHAT_CLOSE_TOO_SLOW = 1008;
-/** Close code for a client over its message rate (1008 policy violation). */
-export const CHAT_CLOSE_RATE = 1008;
 /** Close code for a binary message: the chat relays text (RFC 6455 §7.4.1: 1003 unsupported data). */
 export const CHAT_CLOSE_BINARY = 1003;
 
@@ -71,6 +79,7 @@ const OPTIONS: Record<string, [keyof ChatLimits, number]> = {
   'ring-size': ['ringSize', 1],
   'messages-per-second': ['messagesPerSecond', 0],
   burst: ['burst', 1],
+  'laggard-timeout-ms': ['laggardTimeoutMs', 0],
   backlog: ['backlog', 0],
   'max-buffered-bytes': ['maxBufferedBytes', 1],
 };

@@ -9,9 +9,10 @@
  * any realistic message rate); slot = seq % size. A tail is the sequence number
  * of the next message its client has not yet been handed.
  *
- * A client that keeps up loses nothing. When a new message would overwrite a
- * message that some tail has not read yet, that tail has fallen a whole ring
- * behind: `push()` detaches it and returns it to the caller (the protocol
+ * A client that keeps up loses nothing. `full` tells a writer that the next
+ * push would overwrite a message some tail has not read yet; the chat waits
+ * for room then. If a push overwrites one anyway, that tail has fallen a
+ * whole ring behind: `push()` detaches it and returns it to the caller (who
  * closes that client with a close code and a log line). It is never silently
  * moved forward past messages it did not get.
  * @module
@@ -127,6 +128,15 @@ export class MessageRing<T> {
     this.#slots[this.#head % this.size] = message;
     this.#head++;
     return overrun;
+  }
+
+  /**
+   * True when the next push would overwrite a message some tail has not read.
+   * The chat then holds the push until a tail moves (see room.ts), so
+   * `push()` reporting an overrun is the last line of defence, not the rule.
+   */
+  get full(): boolean {
+    return this.#head - this.slowest() >= this.size;
   }
 
   /** Smallest unread sequence number over all tails (head if none): how far behind the slowest client is. */

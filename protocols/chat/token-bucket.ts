@@ -1,6 +1,8 @@
 /**
  * A token bucket: `burst` tokens, refilled at `ratePerSecond`; each message
- * takes one. Time comes from an injectable clock so tests need no sleeping.
+ * takes one, and a sender with none waits `msUntilToken()` (its reading
+ * paused) instead of being refused. Time comes from an injectable clock so
+ * tests need no sleeping.
  * @module
  */
 export class TokenBucket {
@@ -24,6 +26,12 @@ export class TokenBucket {
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
+  }
+
+  /** Milliseconds until `take()` can succeed (0: now). The chat waits this long instead of refusing. */
+  msUntilToken(): number {
+    this.#refill();
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.#rate) * 1000);
   }
 
   /** Tokens available now (for tests and logs). */

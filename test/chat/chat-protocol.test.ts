@@ -1,8 +1,11 @@
 /**
  * The chat protocol's logic driven through the plugin API with fake sessions
- * (no sockets): broadcast order, the write bound, overrun → 1008 with a log
- * line, rate limit → 1008, binary → 1003, backlog, option errors.
- * The same behaviour over real transports is in broadcast.test.ts.
+ * (no sockets) and a fake clock: broadcast order, the write bound, senders
+ * held while the ring is full, a stopped reader closed after
+ * laggard-timeout-ms (1008 + log line) while a slow one never is, the rate
+ * limit pacing (never closing) its sender, binary → 1003, backlog, option
+ * errors. The same behaviour over real transports is in broadcast.test.ts
+ * and pacing.test.ts.
  */
 import t from 'tap';
 import { createChatProtocol, chatProtocol, type ChatSession, type ChatVhost } from '../../protocols/chat/index.js';
@@ -20,8 +23,10 @@ interface Fake {
   writableArmed: boolean;
   /** Bytes "not yet flushed": tests raise it to stop the pump, or let sends add to it. */
   buffered: number;
-  /** When true each send adds its size to `buffered` (a peer that does not read). */
+  /** When true each send adds its size to `buffered` and stays pending (a peer that does not read). */
   stalled: boolean;
+  /** Sends of a stalled peer, settled by `take()`. */
+  pending: Array<() => void>;
 }
 
 /** A vhost with the protocol initialised and a way to add fake sessions and deliver writable events. */
@@ -42,7 +47,7 @@ function harness(protocol: Protocol<ChatVhost, ChatSession>) {
   (ctx as { state: ChatVhost }).state = protocol.init(ctx);
   let n = 0;
   const connect = async (): Promise<Fake> => {
-    const fake: Fake = { session: null as unknown as S, sent: [], closedWith: null, writableArmed: false, buffered: 0, stalled: false };
+    const fake: Fake = { session: null as unknown as S, sent: [], closedWith: null, writableArmed: false, buffered: 0, stalled: false, pending: [] };
     const session: S = {
       id: `s${n++}`,
       state: undefined as unknown as ChatSession,
@@ -64,8 +69,9 @@ function harness(protocol: Protocol<ChatVhost, ChatSession>) {
         if (fake.closedWith) return Promise.reject(new Error('closed'));
         const buf = typeof data === 'string' ? Buffer.from(data) : data;
         fake.sent.push(buf);
-        if (fake.stalled) fake.buffered += buf.length + 2;
-        return Promise.resolve();
+        if (!fake.stalled) return Promise.resolve();
+        fake.buffered += buf.length + 2;
+        return new Promise((resolve) => fake.pending.push(resolve));
       },
       requestWritable() {
         fake.writableArmed = true;
@@ -97,6 +103,19 @@ function harness(protocol: Protocol<ChatVhost, ChatSession>) {
   const say = async (f: Fake, text: string): Promise<void> => {
     await protocol.receive?.(f.session, { kind: 'text', data: Buffer.from(text) });
   };
+  /** Deliver a message and report whether the protocol held the sender (its receive promise still pending). */
+  const offer = (f: Fake, text: string): { held: () => boolean; done: Promise<void> } => {
+    const result = protocol.receive?.(f.session, { kind: 'text', data: Buffer.from(text) });
+    let settled = !(result instanceof Promise); // no promise: taken at once, the ws layer reads on
+    const done = Promise.resolve(result).then(() => void (settled = true));
+    return { held: () => !settled, done };
+  };
+  /** The stalled peer's transport takes everything queued so far. */
+  const take = async (f: Fake): Promise<void> => {
+    for (const resolve of f.pending.splice(0)) resolve();
+    f.buffered = 0;
+    await new Promise((r) => setImmediate(r));
+  };
   const writable = async (f: Fake): Promise<void> => {
     f.writableArmed = false;
     await protocol.writable?.(f.session);
@@ -104,7 +123,7 @@ function harness(protocol: Protocol<ChatVhost, ChatSession>) {
   const receive = async (f: Fake, kind: 'text' | 'binary', data: Buffer): Promise<void> => {
     await protocol.receive?.(f.session, { kind, data });
   };
-  return { ctx, fakes, connect, flush, say, writable, receive };
+  return { ctx, fakes, connect, flush, say, offer, take, writable, receive };
 }
 
 const texts = (f: Fake) => f.sent.map((b) => b.toString());
@@ -147,43 +166,103 @@ t.test('a session stops at max-buffered-bytes and resumes at the next writable e
   t.equal(a.writableArmed, false, 'no writable event asked for when the tail is empty');
 });
 
-t.test('a client a whole ring behind is closed with 1008 and a log line; the others get everything', async (t) => {
+const tick = () => new Promise((r) => setImmediate(r));
+
+t.test('a full ring holds senders; a stopped reader is closed after laggard-timeout-ms with 1008 and a log line; nothing is lost', async (t) => {
+  let now = 0;
   const lines: string[] = [];
-  const h = harness(createChatProtocol({ 'messages-per-second': 0, 'ring-size': 8 }, { log: (l) => lines.push(l) }));
+  const h = harness(createChatProtocol({ 'messages-per-second': 0, 'ring-size': 8, 'laggard-timeout-ms': 1000 }, { now: () => now, log: (l) => lines.push(l) }));
   const slow = await h.connect();
   const fast = await Promise.all([h.connect(), h.connect()]);
   slow.stalled = true;
   slow.buffered = 1_000_000; // its peer stopped reading: the pump never runs for it
-  const all: string[] = [];
-  for (let i = 0; i < 30; i++) {
-    all.push(`m${i}`);
-    await h.say(fast[i % 2]!, `m${i}`);
+  const all = Array.from({ length: 30 }, (_, i) => `m${i}`);
+  for (let i = 0; i < 8; i++) {
+    t.notOk(h.offer(fast[i % 2]!, all[i]!).held(), `m${i} is pushed at once`);
     await h.flush();
-    if (i < 8) t.equal(slow.closedWith, null, `still open ${i + 1} messages behind`);
   }
-  t.same(slow.closedWith, { code: 1008, reason: 'too slow: fell 8 messages (a whole ring) behind' }, 'closed 1008 on the 9th message');
-  t.equal(slow.sent.length, 0, 'nothing skipped forward to it');
+  const ninth = h.offer(fast[0]!, 'm8');
+  await tick();
+  t.ok(ninth.held(), 'the 9th message waits: the ring is full and the stopped reader holds its oldest message');
+  t.equal(h.ctx.state.room.waiting, 1);
+  for (const f of fast) t.same(texts(f), all.slice(0, 8), `${f.session.id} has the first 8`);
+
+  now = 999;
+  h.ctx.state.room.checkLaggards();
+  t.equal(slow.closedWith, null, 'not closed one ms before laggard-timeout-ms');
+  t.ok(ninth.held());
+  now = 1000;
+  h.ctx.state.room.checkLaggards();
+  t.same(slow.closedWith?.code, 1008, 'closed 1008 at laggard-timeout-ms');
+  t.match(slow.closedWith?.reason, /^too slow: took nothing for 1000 ms/);
   t.equal(lines.length, 1, 'one log line');
-  t.match(lines[0], /session s0 closed 1008: too slow/);
-  for (const f of fast) t.same(texts(f), all, `${f.session.id} got all 30`);
-  t.equal(h.ctx.state.ring.tails, 2, 'its tail is gone');
+  t.match(lines[0], /session s0 closed 1008: too slow: took nothing for 1000 ms \(laggard-timeout-ms 1000\) while 1 message\(s\) waited for room; 8 messages behind/);
+  await ninth.done;
+  t.pass('the waiting message was admitted');
+  for (let i = 9; i < 30; i++) {
+    t.notOk(h.offer(fast[i % 2]!, all[i]!).held(), `m${i} goes straight in`);
+    await h.flush();
+  }
+  await h.flush();
+  for (const f of fast) t.same(texts(f), all, `${f.session.id} got all 30, in order`);
+  t.equal(slow.sent.length, 0, 'nothing was skipped forward to the stopped reader');
+  t.equal(h.ctx.state.room.ring.tails, 2, 'its tail is gone');
+  t.equal(h.ctx.state.room.stats().laggardsClosed, 1);
 });
 
-t.test('a client over its message rate is closed with 1008; its excess message is not relayed', async (t) => {
+t.test('a reader that is only slow is never closed, however long the senders wait on it', async (t) => {
+  let now = 0;
+  const lines: string[] = [];
+  const h = harness(createChatProtocol({ 'messages-per-second': 0, 'ring-size': 4, 'laggard-timeout-ms': 1000, 'max-buffered-bytes': 1 }, { now: () => now, log: (l) => lines.push(l) }));
+  const slow = await h.connect();
+  const sender = await h.connect();
+  slow.stalled = true; // each message stays with its transport until take()
+  const all = Array.from({ length: 24 }, (_, i) => `m${i}`);
+  let next = 0;
+  let offered = h.offer(sender, all[next++]!);
+  for (let round = 0; round < 60 && next <= all.length; round++) {
+    await h.flush();
+    if (!offered.held() && next < all.length) {
+      offered = h.offer(sender, all[next++]!); // the sender sends its next message as soon as it is let go
+      continue;
+    }
+    if (offered.held()) {
+      now += 900; // the room waits on it for almost a laggard timeout at every step
+      h.ctx.state.room.checkLaggards();
+      t.equal(slow.closedWith, null, `still open at t=${now} ms`);
+      await h.take(slow); // then it takes one more message
+    } else break;
+  }
+  await offered.done;
+  for (let i = 0; i < 10 && slow.sent.length < all.length; i++) {
+    await h.take(slow);
+    await h.flush();
+  }
+  t.ok(now >= 10_000, `the senders waited on it for ${now} ms in all, ten laggard timeouts`);
+  t.same(texts(slow), all, 'the slow reader got all 24, in order');
+  t.same(texts(sender), all, 'and so did the sender');
+  t.same(lines, [], 'nobody was closed');
+});
+
+t.test('a client over its message rate is paced, never closed: each message waits for a token', async (t) => {
   let now = 0;
   const lines: string[] = [];
   const h = harness(createChatProtocol({ 'messages-per-second': 10, burst: 3 }, { now: () => now, log: (l) => lines.push(l) }));
   const [a, b] = await Promise.all([h.connect(), h.connect()]);
-  for (let i = 0; i < 3; i++) await h.say(a!, `burst${i}`);
-  now += 100;
-  await h.say(a!, 'refilled');
-  t.equal(a!.closedWith, null, 'a burst of 3 and one refilled token are fine');
-  await h.say(a!, 'too fast');
-  t.same(a!.closedWith?.code, 1008);
-  t.match(a!.closedWith?.reason, /over the message rate \(10\/s, burst 3\)/);
-  t.match(lines[0], /closed 1008: over the message rate/);
+  for (let i = 0; i < 3; i++) t.notOk(h.offer(a!, `burst${i}`).held(), `burst${i} goes at once`);
+  const fourth = h.offer(a!, 'paced');
+  await tick();
+  t.ok(fourth.held(), 'over the burst the sender is held (its reading paused), not refused');
+  t.equal(h.ctx.state.rateWaiting, 1, 'counted as a sender waiting for its rate');
   await h.flush();
-  t.same(texts(b!), ['burst0', 'burst1', 'burst2', 'refilled'], 'the other client never sees the message over the rate');
+  t.same(texts(b!), ['burst0', 'burst1', 'burst2']);
+  now = 100; // one token is due at 10/s
+  await fourth.done;
+  t.equal(h.ctx.state.rateWaiting, 0);
+  await h.flush();
+  t.same(texts(b!), ['burst0', 'burst1', 'burst2', 'paced'], 'the held message is relayed once its token is due');
+  t.equal(a!.closedWith, null, 'the fast sender is still connected');
+  t.same(lines, [], 'and nothing was logged against it');
 });
 
 t.test('a binary message closes its sender with 1003 and is not relayed; an empty text message is relayed', async (t) => {
@@ -226,7 +305,7 @@ t.test('a closed session leaves the ring; the others are unaffected', async (t) 
     await h.say(a!, `m${i}`);
     await h.flush();
   }
-  t.equal(h.ctx.state.ring.tails, 1);
+  t.equal(h.ctx.state.room.ring.tails, 1);
   t.equal(texts(a!).length, 5);
 });
 

@@ -210,8 +210,8 @@ t.test('token bucket: burst, then the sustained rate', async (t) => {
 t.test('limits: defaults, overrides, errors that name the option', async (t) => {
   t.same(resolveChatLimits(), DEFAULT_CHAT_LIMITS);
   t.same(
-    resolveChatLimits({ default: true, 'ring-size': 16, backlog: 4, 'messages-per-second': 0, burst: 5, 'max-buffered-bytes': 100 }),
-    { ringSize: 16, backlog: 4, messagesPerSecond: 0, burst: 5, maxBufferedBytes: 100 },
+    resolveChatLimits({ default: true, 'ring-size': 16, backlog: 4, 'messages-per-second': 0, burst: 5, 'max-buffered-bytes': 100, 'laggard-timeout-ms': 0 }),
+    { ringSize: 16, backlog: 4, messagesPerSecond: 0, burst: 5, maxBufferedBytes: 100, laggardTimeoutMs: 0 },
   );
   const cases: Array<[Record<string, unknown>, string]> = [
     [{ 'ring-size': 0 }, 'ring-size'],
@@ -219,6 +219,7 @@ t.test('limits: defaults, overrides, errors that name the option', async (t) => 
     [{ 'max-buffered-bytes': '8k' }, 'max-buffered-bytes'],
     [{ 'messages-per-second': -1 }, 'messages-per-second'],
     [{ burst: 0 }, 'burst'],
+    [{ 'laggard-timeout-ms': -1 }, 'laggard-timeout-ms'],
     [{ ringSize: 10 }, 'ringSize'],
     [{ 'ring-size': 8, backlog: 9 }, 'backlog'],
   ];
@@ -233,4 +234,38 @@ t.test('limits: defaults, overrides, errors that name the option', async (t) => 
   }
   t.equal(rateLimiter({ ...DEFAULT_CHAT_LIMITS, messagesPerSecond: 0 }), null, 'rate 0 disables the limiter');
   t.ok(rateLimiter(DEFAULT_CHAT_LIMITS) instanceof TokenBucket);
+});
+
+t.test('full: the next push would overwrite a message some tail has not read', async (t) => {
+  const ring = new MessageRing<string>(3);
+  t.notOk(ring.full, 'empty, no tails');
+  for (const m of ['a', 'b', 'c', 'd']) ring.push(m);
+  t.notOk(ring.full, 'with no tail nothing is unread: pushing on is free');
+  const tail = ring.addTail();
+  ring.push('e');
+  ring.push('f');
+  t.notOk(ring.full, 'two of three slots unread');
+  ring.push('g');
+  t.ok(ring.full, 'three unread in a ring of three');
+  tail.advance();
+  t.notOk(ring.full, 'the tail moved: one slot free');
+  const second = ring.addTail(3);
+  t.ok(ring.full, 'a new tail with a backlog of the whole ring holds the oldest message');
+  ring.removeTail(second);
+  t.notOk(ring.full);
+});
+
+t.test('TokenBucket.msUntilToken: 0 while a token is there, else the wait for the next one', async (t) => {
+  let now = 0;
+  const b = new TokenBucket(4, 2, () => now);
+  t.equal(b.msUntilToken(), 0);
+  t.ok(b.take());
+  t.ok(b.take());
+  t.equal(b.msUntilToken(), 250, 'one token per 250 ms at 4/s');
+  now = 100;
+  t.equal(b.msUntilToken(), 150, 'part of the way there');
+  now = 250;
+  t.equal(b.msUntilToken(), 0);
+  t.ok(b.take());
+  t.notOk(b.take());
 });
