@@ -144,3 +144,46 @@ for (const transport of ['h1', 'h2'] as Transport[]) {
     t.equal((await sender.closed).code, 1000, 'it leaves normally');
   });
 }
+
+// Over HTTP/2 a reader that pauses stops the server within one stream window (the
+// client's 64 KiB), so its pauses are felt at once; over HTTP/1.1 loopback's kernel
+// buffers (MiBs) would hide them. A small ring and laggard-timeout-ms make it quick.
+t.test('h2: a reader that is only slow holds the senders back but is never closed; everyone gets everything', async (t) => {
+  const LAGGARD_MS = 1000;
+  const { port, room } = await chatServer(t, { 'ring-size': 64, 'laggard-timeout-ms': LAGGARD_MS, 'messages-per-second': 0 });
+  const clients = await openClients('h2', port, 6, t);
+  const slow = clients[5] as ChatClient;
+  // Reads 16 messages (about one stream window), then stops for 300 ms: far slower than the senders, never stopped for long.
+  let paused = false;
+  let pauses = 0;
+  const pacer = setInterval(() => {
+    if (!paused && slow.received.length >= (pauses + 1) * 16) {
+      paused = true;
+      pauses++;
+      slow.pause();
+      setTimeout(() => {
+        paused = false;
+        slow.resume();
+      }, 300);
+    }
+  }, 5);
+  t.teardown(() => clearInterval(pacer));
+  let waited = 0;
+  const sampler = setInterval(() => {
+    if ((room.ctx?.state.room.waiting ?? 0) > 0) waited++;
+  }, 10);
+  t.teardown(() => clearInterval(sampler));
+  const senders = ['a', 'b', 'c', 'd'];
+  const pad = 'x'.repeat(4096 - 16);
+  senders.forEach((name, k) => {
+    const c = clients[k] as ChatClient;
+    for (let q = 0; q < 80; q++) c.send(`${name}:${q}:${pad}`);
+  });
+  await Promise.all(clients.map((c) => c.waitFor(320)));
+  clearInterval(pacer);
+  clearInterval(sampler);
+  expectDelivered(t, clients, senders, 80);
+  t.ok(pauses * 300 > 3 * LAGGARD_MS, `the slow reader stopped ${pauses} times for 300 ms, ${pauses * 300} ms in all, more than three laggard timeouts`);
+  t.ok(waited > 0, 'the senders did wait for it (the ring was full behind it)');
+  t.same(room.logs.map((l) => l.line), [], 'nobody was closed');
+});
