@@ -34,11 +34,19 @@ function basicUser(authorization: string | undefined): string {
   return user === '' ? '-' : escapeField(user);
 }
 
-/** Wrap `handler` so every response it gives ends with one combined-log line sent to `sink`. */
-export function withAccessLog(handler: Handler, sink: LogSink): Handler {
+/** A vhost's `onTransaction` hook: every response ends with one combined-log line sent to `sink`. */
+export function accessLogger(sink: LogSink): (tx: Transaction) => void {
   return (tx: Transaction) => {
     const started = new Date();
     tx.onFinish(() => sink(formatLine(tx, started, tx.statusCode, tx.bytesWritten)));
+  };
+}
+
+/** Wrap `handler` so every response it gives ends with one combined-log line sent to `sink`. */
+export function withAccessLog(handler: Handler, sink: LogSink): Handler {
+  const log = accessLogger(sink);
+  return (tx: Transaction) => {
+    log(tx);
     return handler(tx);
   };
 }

@@ -14,7 +14,7 @@ export { configSchema, vhostSchema, mountSchema, originProblem, type SluiceConfi
 export { parseJson, validateConfig } from './validate.js';
 export { loadConfigFile, resolveConfig, fileOriginDir, listenKey, DEFAULT_HOST, DEFAULT_PORT, type ResolvedConfig, type ResolvedVhost, type ResolvedTls } from './resolve.js';
 export { buildListeners, Listeners, Listener, type ListenerInfo, type ServeParts, type MountHandlerFactory, type WebSocketWrapper } from './listeners.js';
-export { withAccessLog, clfTime, escapeField, type LogSink } from './access-log.js';
+export { accessLogger, withAccessLog, clfTime, escapeField, type LogSink } from './access-log.js';
 export { withCors, isPreflight, CORS_ALLOW_METHODS, CORS_MAX_AGE_S, CORS_RESPONSE_HEADERS } from './cors.js';
 export { parseCliArgs, cliConfig, USAGE, DEFAULT_SHUTDOWN_TIMEOUT_MS, type CliOptions } from './cli.js';
 export { runCli, readyLine, printProblem, packageVersion, type CliIo, type CliParts, type CliOutcome } from './cli-run.js';

@@ -3,7 +3,8 @@
  * `host:port` into one listener each (one `createServer` with `vhosts`, the
  * first vhost of the group being the default for unknown Host/:authority and
  * giving the default certificate), and each vhost's handler is composed as
- * access log → CORS → WebSocket protocols → mounts.
+ * CORS → WebSocket protocols → mounts, with the access log as the vhost's
+ * `onTransaction` (so it also sees what the server answers itself, like 501).
  *
  * Mounts and protocols are passed in (`ServeParts`) so this layer stays
  * independent of their implementations.
@@ -12,7 +13,7 @@
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Handler, type HeaderList, type SluiceServer, type Transaction, type VhostOptions } from '../index.js';
-import { withAccessLog, type LogSink } from './access-log.js';
+import { accessLogger, type LogSink } from './access-log.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { CORS_RESPONSE_HEADERS, withCors } from './cors.js';
 import { fsReason, listenKey, type FileCacheOverrides, type ResolvedConfig, type ResolvedVhost } from './resolve.js';
@@ -179,8 +180,9 @@ export function buildListeners(config: ResolvedConfig, parts: ServeParts): Liste
   for (const group of groups.values()) {
     const vhosts: VhostOptions[] = [];
     for (const v of group) {
-      const handler = vhostHandler(v, config, parts, problems, sinkFor, teardowns);
+      const handler = vhostHandler(v, config, parts, problems, teardowns);
       if (!handler) continue;
+      const sink = sinkFor(v);
       const headers: HeaderList = [...v.headers, ...(v.cors ? CORS_RESPONSE_HEADERS : [])];
       vhosts.push({
         name: v.name,
@@ -189,6 +191,7 @@ export function buildListeners(config: ResolvedConfig, parts: ServeParts): Liste
         response: { headers },
         ...(v.tls ? { tls: { cert: v.tls.cert, key: v.tls.key } } : {}),
         enableConnectProtocol: Object.keys(v.wsProtocols).length > 0,
+        ...(sink ? { onTransaction: accessLogger(sink) } : {}),
       });
     }
     const first = vhosts[0];
@@ -210,7 +213,6 @@ function vhostHandler(
   config: ResolvedConfig,
   parts: ServeParts,
   problems: ConfigProblem[],
-  sinkFor: (v: ResolvedVhost) => LogSink | null,
   teardowns: Teardown[],
 ): Handler | null {
   const at = `vhosts[${v.index}]`;
@@ -256,8 +258,6 @@ function vhostHandler(
       });
     }
     if (v.cors) handler = withCors(handler);
-    const sink = sinkFor(v);
-    if (sink) handler = withAccessLog(handler, sink);
     return handler;
   } catch (err) {
     const problem = problemFrom(err, at);

@@ -39,6 +39,8 @@ export interface VhostOptions {
   tls?: TlsOptions;
   /** Advertise RFC 8441 extended CONNECT on this server (set when the vhost hosts WebSocket protocols). */
   enableConnectProtocol?: boolean;
+  /** Sees every transaction of the vhost before anything answers it, the server's own 501 included (an access log). */
+  onTransaction?: (tx: Transaction) => void;
 }
 
 export interface ServerOptions {
@@ -58,6 +60,12 @@ export interface ServerOptions {
   response?: TransactionOptions;
   /** A cleartext connection must show its first bytes within this many ms (default 10 s), or it is closed. */
   sniffTimeoutMs?: number;
+  /**
+   * Methods beyond RFC 9110's and PATCH that handlers implement (WebDAV's PROPFIND, say). A
+   * request with any other method gets 501 before a handler sees it (RFC 9110 §9.1); methods
+   * are case-sensitive, so `get` is unknown.
+   */
+  extraMethods?: readonly string[];
   /** Errors that are not the peer's fault (handler exceptions, bugs). Default: console.error. */
   onError?: (err: Error, tx?: Transaction) => void;
 }
@@ -74,11 +82,13 @@ export class SluiceServer {
   readonly #conns = new Set<Conn>();
   readonly #vhosts: VhostTable;
   readonly #shutdown = new AbortController();
+  readonly #methods: ReadonlySet<string>;
   #closing = false;
 
   constructor(options: ServerOptions) {
     this.#options = options;
     this.#vhosts = new VhostTable(options, this.#shutdown.signal);
+    this.#methods = new Set([...KNOWN_METHODS, ...(options.extraMethods ?? [])]);
     const defaultTls = options.tls ?? options.vhosts?.find((v) => v.tls)?.tls;
     if (defaultTls) {
       const contexts = new Map<string, tls.SecureContext>();
@@ -223,6 +233,12 @@ export class SluiceServer {
   #run(request: Request, backend: ResponseBackend): void {
     const vhost = this.#vhosts.find(request.hostname);
     const tx = new Transaction(request, backend, vhost.response);
+    vhost.onTransaction?.(tx);
+    if (!this.#methods.has(request.method)) {
+      // RFC 9110 §9.1: a method the server does not recognise is 501; 405 is a known method a resource refuses.
+      tx.respond(501, [['content-type', 'text/plain; charset=utf-8']], 'Not Implemented\n').catch(() => {});
+      return;
+    }
     try {
       const result = vhost.handler(tx);
       if (result && typeof result.then === 'function') result.then(undefined, (err: unknown) => this.#handlerFailed(tx, err));
@@ -248,6 +264,7 @@ export class SluiceServer {
 interface Vhost {
   handler: Handler;
   response: TransactionOptions;
+  onTransaction: ((tx: Transaction) => void) | undefined;
 }
 
 /** Host name → vhost; exact names first, then the longest `*.suffix` wildcard, then the default. */
@@ -264,7 +281,7 @@ class VhostTable {
     let connect = o.enableConnectProtocol ?? false;
     const vhosts = list.map((v) => {
       connect ||= v.enableConnectProtocol ?? false;
-      const vhost: Vhost = { handler: v.handler, response: { ...o.response, ...v.response, vhost: v.name, shutdown } };
+      const vhost: Vhost = { handler: v.handler, response: { ...o.response, ...v.response, vhost: v.name, shutdown }, onTransaction: v.onTransaction };
       for (const name of [v.name, ...(v.hostnames ?? [])]) if (name && !this.#byName.has(name.toLowerCase())) this.#byName.set(name.toLowerCase(), vhost);
       return vhost;
     });
@@ -289,6 +306,9 @@ function matchHost<T>(table: Map<string, T>, host: string): T | null {
   }
   return null;
 }
+
+/** RFC 9110 §9.3's methods and PATCH (RFC 5789): what the server recognises unless `extraMethods` adds more. */
+export const KNOWN_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
 /** Longest first line the sniffer waits for before leaving the verdict (414, 400) to the HTTP/1 parser. */
 const SNIFF_LINE_MAX = 16 * 1024;

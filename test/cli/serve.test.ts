@@ -101,11 +101,13 @@ t.test('--access-log: combined log format, on stdout or appended to FILE', async
   await fetchOver('h1', port, { path: '/css/a.css?v=1', headers: { referer: 'http://ref.example/', 'user-agent': 'agent "quoted"', authorization: `Basic ${Buffer.from('ann:pw').toString('base64')}` } });
   await fetchOver('h2', port, { path: '/nope', headers: { 'user-agent': 'h2-agent' } });
   await fetchOver('h1', port, { method: 'HEAD', path: '/' });
+  await fetchOver('h2', port, { method: 'BREW', path: '/pot' });
   const lines = run.stdout().split('\n').filter((l) => l !== '' && !l.startsWith('sluice: serving'));
-  t.equal(lines.length, 3, lines.join('\n'));
-  const [a, b, c] = lines.map((l) => COMBINED.exec(l));
-  t.ok(a && b && c, `every line is in combined format:\n${lines.join('\n')}`);
-  if (!a || !b || !c) return;
+  t.equal(lines.length, 4, lines.join('\n'));
+  const [a, b, c, d] = lines.map((l) => COMBINED.exec(l));
+  t.ok(a && b && c && d, `every line is in combined format:\n${lines.join('\n')}`);
+  if (!a || !b || !c || !d) return;
+  t.same([d[4], d[5]], ['BREW /pot HTTP/2.0', '501'], "the server's own 501 for an unknown method is logged too");
   t.same(a.slice(1, 9).filter((_, i) => i !== 2), ['127.0.0.1', 'ann', 'GET /css/a.css?v=1 HTTP/1.1', '200', '17', 'http://ref.example/', 'agent \\"quoted\\"']);
   t.same([b[4], b[5], b[7], b[8]], ['GET /nope HTTP/2.0', '404', '-', 'h2-agent']);
   t.same([c[4], c[5], c[6]], ['HEAD / HTTP/1.1', '200', '-'], 'HEAD: no body bytes');
