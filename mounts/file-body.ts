@@ -1,20 +1,23 @@
 /**
  * Writing file bytes to a response only as fast as the peer's credit allows:
- * each read is sized by `peerWriteAllowance()` (within the named chunk limits)
- * and at most two chunks wait in the transport for credit (on HTTP/2 for
- * WINDOW_UPDATE), the next read starting when the older one is sent. A response
- * therefore holds at most two chunks of the file in memory, whatever its size.
+ * each read is sized by `peerWriteAllowance()` (within the named chunk limits),
+ * nothing is read for a response that was never granted credit, at most
+ * `readAheadPerStreamBytes` is held beyond the credit, and every read comes out
+ * of the process-wide read-ahead budget (read-ahead.ts).
  * @module
  */
 import type { FileHandle } from 'node:fs/promises';
 import { WriteMode, type Transaction } from '../lib/index.js';
 import type { MountLimits } from './limits.js';
 import type { ByteRange } from './range.js';
+import type { ReadAheadBudget } from './read-ahead.js';
 
 /** Where the bytes come from: a buffer already in memory (file cache) or an open file. */
 export type BodySource = { kind: 'buffer'; data: Buffer } | { kind: 'file'; handle: FileHandle };
 
 type ChunkLimits = Pick<MountLimits, 'readChunkMinBytes' | 'readChunkMaxBytes'>;
+/** What a file body is read under: the chunk sizes, the per-response read-ahead, the process budget. */
+export type BodyLimits = ChunkLimits & Pick<MountLimits, 'readAheadPerStreamBytes'> & { readAhead: ReadAheadBudget };
 
 /** How many bytes to read next: max(min chunk, min(allowance, max chunk)), never past `remaining`. */
 export function nextChunkSize(allowance: number, remaining: number, limits: ChunkLimits): number {
@@ -22,7 +25,7 @@ export function nextChunkSize(allowance: number, remaining: number, limits: Chun
 }
 
 /** Write bytes [start, end] (inclusive) of `source`; the last write is HTTP_FINAL when `final`. */
-export async function writeRange(tx: Transaction, source: BodySource, range: ByteRange, final: boolean, limits: ChunkLimits): Promise<void> {
+export async function writeRange(tx: Transaction, source: BodySource, range: ByteRange, final: boolean, limits: BodyLimits): Promise<void> {
   const stop = range.end + 1;
   if (source.kind === 'file') return writeFileRange(tx, source.handle, range.start, stop, final, limits);
   let pos = range.start;
@@ -41,21 +44,94 @@ export async function writeRange(tx: Transaction, source: BodySource, range: Byt
 const QUEUED_CHUNKS = 2;
 
 /**
- * Bytes [pos, stop) of an open file. A chunk is read only when fewer than QUEUED_CHUNKS
- * are waiting in the transport, so a response holds at most two chunks in memory; the
- * read of chunk k+2 overlaps the sending of chunk k+1.
+ * Waits for credit (lws SERVER_WRITEABLE through the write API): resolves when the peer's
+ * allowance is above zero and the stream's queue is empty, rejects when the exchange dies.
+ * One pair of listeners per response, not one per wait.
  */
-async function writeFileRange(tx: Transaction, handle: FileHandle, pos: number, stop: number, final: boolean, limits: ChunkLimits): Promise<void> {
+function creditWaiter(tx: Transaction): () => Promise<void> {
+  let wake: ((err?: Error) => void) | null = null;
+  let failed: Error | null = null;
+  const fire = (err?: Error): void => {
+    const w = wake;
+    wake = null;
+    w?.(err);
+  };
+  tx.onWritable(() => fire());
+  tx.onAbort((err) => {
+    failed = err;
+    fire(err);
+  });
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      if (failed) return reject(failed);
+      wake = (err) => (err ? reject(err) : resolve());
+      tx.requestWritable();
+    });
+}
+
+/**
+ * Bytes [pos, stop) of an open file, read only where credit exists:
+ * - a response that has never been granted credit reads nothing (it holds its descriptor only);
+ * - after that, it holds at most `readAheadPerStreamBytes` beyond its credit, so the
+ *   WINDOW_UPDATE that reopens a closed window finds data waiting;
+ * - every read takes its bytes from the process-wide budget first and gives them back when
+ *   the chunk is handed to the socket: a read within credit waits its turn when the budget is
+ *   spent, a read ahead of credit is skipped unless half the budget is free;
+ * - at most QUEUED_CHUNKS chunks wait in the transport; the read of chunk k+2 overlaps the
+ *   sending of chunk k+1.
+ */
+async function writeFileRange(tx: Transaction, handle: FileHandle, pos: number, stop: number, final: boolean, limits: BodyLimits): Promise<void> {
   const queued: Array<Promise<void>> = [];
+  const budget = limits.readAhead;
+  let held = 0; // bytes read and not yet handed to the socket
+  let flowed = false; // credit was granted at least once
+  let waitCredit: (() => Promise<void>) | null = null;
   while (pos < stop) {
-    const n = nextChunkSize(tx.peerWriteAllowance(), stop - pos, limits);
+    const allowance = tx.peerWriteAllowance();
+    const room = allowance === Infinity ? Infinity : allowance - held + (flowed ? limits.readAheadPerStreamBytes : 0);
+    if (room <= 0) {
+      if (queued.length > 0) await queued.shift();
+      else await (waitCredit ??= creditWaiter(tx))();
+      continue;
+    }
+    flowed = true;
+    // Within credit: wait for the budget in line. Beyond it (read-ahead): only from the budget's spare half, never waiting.
+    const covered = allowance - held;
+    let n = Math.min(nextChunkSize(allowance, stop - pos, limits), room);
+    if (covered <= 0) {
+      if (!budget.tryTakeAhead(n)) {
+        if (queued.length > 0) await queued.shift();
+        else await (waitCredit ??= creditWaiter(tx))();
+        continue;
+      }
+    } else {
+      n = Math.min(n, Math.max(covered, limits.readChunkMinBytes));
+      const taken = budget.take(n);
+      n = typeof taken === 'number' ? taken : await taken;
+    }
+    if (tx.aborted) {
+      budget.give(n);
+      throw tx.aborted;
+    }
     // A fresh buffer per chunk: the transport still holds the previous ones.
     const buf = Buffer.allocUnsafe(n);
-    const { bytesRead } = await handle.read(buf, 0, n, pos);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(buf, 0, n, pos));
+    } catch (err) {
+      budget.give(n);
+      throw err;
+    }
+    if (bytesRead < n) budget.give(n - bytesRead);
     if (bytesRead === 0) throw new Error(`file shrank while being sent (at byte ${pos})`);
     pos += bytesRead;
+    held += bytesRead;
     const written = tx.write(bytesRead === n ? buf : buf.subarray(0, bytesRead), final && pos >= stop ? WriteMode.HTTP_FINAL : WriteMode.HTTP);
-    written.catch(() => undefined); // awaited below; this keeps a later chunk's failure from going unhandled meanwhile
+    const settled = (): void => {
+      held -= bytesRead;
+      budget.give(bytesRead);
+    };
+    written.then(settled, settled); // also keeps a later chunk's failure from going unhandled meanwhile
     queued.push(written);
     if (queued.length >= QUEUED_CHUNKS) await queued.shift();
   }
@@ -68,7 +144,7 @@ export async function writeBody(
   source: BodySource,
   ranges: readonly ByteRange[],
   multipart: { heads: Buffer[]; tail: Buffer } | null,
-  limits: ChunkLimits,
+  limits: BodyLimits,
 ): Promise<void> {
   if (!multipart) {
     const r = ranges[0];

@@ -20,7 +20,7 @@ import { cacheControlFor } from './cache-control.js';
 import { evaluatePreconditions, ifRangeAllows, makeEtag, type ConditionalHeaders, type Validators } from './conditional.js';
 import { contentTypeFor, normaliseExtraTypes } from './content-type.js';
 import { rankEncodings, SIBLING_SUFFIX, type Coding } from './encoding.js';
-import { writeBody, type BodySource } from './file-body.js';
+import { writeBody, type BodyLimits, type BodySource } from './file-body.js';
 import type { FileCache } from './file-cache.js';
 import type { MountLimits } from './limits.js';
 import { identityOf, LookupCache, sameIdentity, type Outcome, type Probe, type ServeEntry } from './lookup-cache.js';
@@ -74,7 +74,7 @@ export class FileMount {
   readonly #root: string;
   readonly #cache: FileCache;
   readonly #lookups: LookupCache;
-  readonly #limits: MountLimits;
+  readonly #limits: MountLimits & BodyLimits;
   readonly #default: string;
   readonly #dotfiles: 'deny' | 'allow';
   readonly #precompressed: boolean;
@@ -85,7 +85,7 @@ export class FileMount {
   readonly #paths: SafePathMemo;
 
   /** `root` is an absolute directory; the cache may be shared by the mounts of one handler. */
-  constructor(root: string, spec: MountSpec, cache: FileCache, limits: MountLimits) {
+  constructor(root: string, spec: MountSpec, cache: FileCache, limits: MountLimits & BodyLimits) {
     this.#root = root;
     this.#cache = cache;
     this.#limits = limits;

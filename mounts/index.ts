@@ -10,7 +10,9 @@ import type { Handler, Transaction } from '../lib/index.js';
 import { CallbackMount } from './callback-mount.js';
 import { FileCache } from './file-cache.js';
 import { FileMount } from './file-mount.js';
+import type { BodyLimits } from './file-body.js';
 import { DEFAULT_MOUNT_LIMITS, type MountLimits } from './limits.js';
+import { processReadAhead } from './read-ahead.js';
 import { ProxyMount } from './proxy-mount.js';
 import { RedirectMount, type RedirectStatus } from './redirect-mount.js';
 import { respondText } from './respond-text.js';
@@ -19,6 +21,7 @@ import { MountConfigError, type MountContext, type MountSpec } from './types.js'
 
 export { MountConfigError, type MountContext, type MountSpec } from './types.js';
 export { DEFAULT_MOUNT_LIMITS, DEFAULT_PROXY_TIMEOUT_MS, type MountLimits } from './limits.js';
+export { DEFAULT_READ_AHEAD_BUDGET_BYTES, ReadAheadBudget, processReadAhead } from './read-ahead.js';
 export { selectMount, normaliseMountpoint } from './router.js';
 
 /** The Handler of a mount table, plus `close()` to release upstream connections on shutdown. */
@@ -66,7 +69,7 @@ function checkOptions(spec: MountSpec, at: string): void {
   checkRelativeFile(spec['error-document'], `${at}.error-document`);
 }
 
-function build(spec: MountSpec, at: string, ctx: MountContext, cache: FileCache, limits: MountLimits): Mounted {
+function build(spec: MountSpec, at: string, ctx: MountContext, cache: FileCache, limits: MountLimits & BodyLimits): Mounted {
   const { origin } = spec;
   const where = `${at}.origin`;
   if (typeof origin !== 'string' || origin === '') throw new MountConfigError(where, 'must be a non-empty string');
@@ -111,7 +114,7 @@ function build(spec: MountSpec, at: string, ctx: MountContext, cache: FileCache,
  * Throws MountConfigError for a spec that cannot work.
  */
 export function createMountHandler(mounts: MountSpec[], ctx: MountContext): MountHandler {
-  const limits: MountLimits = { ...DEFAULT_MOUNT_LIMITS, ...ctx.limits };
+  const limits: MountLimits & BodyLimits = { ...DEFAULT_MOUNT_LIMITS, ...ctx.limits, readAhead: ctx.readAhead ?? processReadAhead };
   const cache = new FileCache({ maxFileBytes: limits.fileCacheMaxFileBytes, maxTotalBytes: limits.fileCacheMaxBytes });
   const table: Mounted[] = [];
   const seen = new Map<string, number>();

@@ -33,6 +33,13 @@ export interface MountLimits {
    */
   readChunkMaxBytes: number;
   /**
+   * File bytes one response may hold beyond the peer's credit (default 64 KiB, one common
+   * client window: Node's http2, curl, Python's h2): the WINDOW_UPDATE that reopens such a
+   * window finds its data in memory. A response that was never granted credit holds none,
+   * and what all responses read ahead comes from the process-wide budget (read-ahead.ts).
+   */
+  readAheadPerStreamBytes: number;
+  /**
    * How long a file mount trusts what a path resolved to (real path, stats, ETag...) before
    * one stat() revalidates it (default 1000 ms; 0 disables the lookup cache): per-request
    * realpath+stat through the thread pool cost ~9x the throughput on small files, and a change
@@ -52,6 +59,7 @@ export const DEFAULT_MOUNT_LIMITS: Readonly<MountLimits> = Object.freeze({
   maxRanges: 32,
   readChunkMinBytes: 64 * 1024,
   readChunkMaxBytes: 256 * 1024,
+  readAheadPerStreamBytes: 64 * 1024,
   fileLookupTtlMs: 1000,
   fileLookupMaxEntries: 10_000,
 });

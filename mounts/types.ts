@@ -5,6 +5,7 @@
  */
 import { SluiceErrorCode, type Handler } from '../lib/index.js';
 import type { MountLimits } from './limits.js';
+import type { ReadAheadBudget } from './read-ahead.js';
 
 /** One mount, in lwsws's JSON vocabulary. */
 export interface MountSpec {
@@ -45,6 +46,8 @@ export interface MountContext {
   callbacks: Record<string, Handler>;
   /** Overrides of the named limits (limits.ts); defaults otherwise. */
   limits?: Partial<MountLimits>;
+  /** The read-ahead budget file bodies share (read-ahead.ts); default: the process-wide one. */
+  readAhead?: ReadAheadBudget;
 }
 
 /** A mount configuration that cannot work; `path` names the key, e.g. 'mounts[1].origin'. */

@@ -34,6 +34,14 @@ export interface H2Limits extends H2Settings {
   maxEmptyDataPerInterval: number;
   /** Close a connection with no open stream after this many ms (frees sockets held by idle clients). */
   idleTimeoutMs: number;
+  /**
+   * A response that wants to send but has had no credit (stream or connection window at zero)
+   * and sent nothing for this many ms is reset with ENHANCE_YOUR_CALM; when the connection
+   * window is the one at zero, or the peer reads none of the bytes waiting in the socket, the
+   * connection gets GOAWAY ENHANCE_YOUR_CALM and is closed (nginx's send_timeout is the same
+   * minute): a peer that lets nothing flow holds descriptors, state and read-ahead.
+   */
+  creditStallTimeoutMs: number;
   /** The peer must ACK our SETTINGS within this many ms, else SETTINGS_TIMEOUT (§6.5.3). */
   settingsAckTimeoutMs: number;
   /** Stop producing DATA while this many bytes wait in the socket: credit bounds the peer, this bounds us. */
@@ -56,6 +64,7 @@ export const DEFAULT_H2_LIMITS: Readonly<H2Limits> = Object.freeze({
   maxPingsPerInterval: 64,
   maxEmptyDataPerInterval: 64,
   idleTimeoutMs: 120_000,
+  creditStallTimeoutMs: 60_000,
   settingsAckTimeoutMs: 10_000,
   outboundBufferBytes: 256 << 10,
   maxOutboundControlBytes: 1 << 20,

@@ -27,6 +27,8 @@ export interface H2SessionHost {
   write(data: Buffer): void;
   /** Bytes written but not yet flushed to the network (socket.writableLength). */
   bufferedAmount(): number;
+  /** Bytes the transport has flushed so far (a measure of the peer reading); absent, a stalled peer is not detected. */
+  flushed?(): number;
   /** Flush what was written, then close the transport. */
   end(): void;
   /** A complete, valid request arrived on a new stream. */
@@ -98,6 +100,12 @@ export class H2Session implements StreamOwner {
   #microPumpScheduled = false;
   #settingsTimer: NodeJS.Timeout | null = null;
   #idleTimer: NodeJS.Timeout | null = null;
+  #stallSweep: NodeJS.Timeout | null = null;
+  /** When the sweep first saw the connection window at zero with a stream waiting on it (0: not). */
+  #connStalledSince = 0;
+  /** When the sweep first saw bytes waiting in the transport, and how much it had flushed then. */
+  #readStalledSince = 0;
+  #readStalledAt = 0;
 
   constructor(host: H2SessionHost, options: H2SessionOptions = {}) {
     this.#host = batchingHost(host); // one transport write per tick (lib/h2/output-batch.ts)
@@ -363,6 +371,7 @@ export class H2Session implements StreamOwner {
     if (priority) s.urgency = parseUrgency(priority[1], s.urgency);
     this.#streams.set(id, s);
     this.#disarmIdle();
+    this.#armStallSweep();
     this.#host.onRequest(s);
   }
 
@@ -585,6 +594,7 @@ export class H2Session implements StreamOwner {
     this.#host.write(encode.encodeDataHeader(s.id, n, end));
     this.#host.write(c.offset === 0 && last ? c.data : c.data.subarray(c.offset, c.offset + n));
     s.sendWindow.consume(n);
+    s.dataSent += n;
     this.connectionWindow.consume(n);
     c.offset += n;
     if (last) {
@@ -653,6 +663,7 @@ export class H2Session implements StreamOwner {
     this.#remember(s.id, how);
     s.close(reason);
     if (this.#streams.size === 0 && !this.#dead) {
+      this.#disarmStallSweep();
       if (this.#goawayLastId >= 0 || this.#peerGoaway) this.#finish();
       else this.#armIdle();
     }
@@ -728,6 +739,65 @@ export class H2Session implements StreamOwner {
     });
   }
 
+  /** While streams are open, look every quarter of creditStallTimeoutMs for responses that wait on credit that never comes. */
+  #armStallSweep(): void {
+    if (this.#stallSweep) return;
+    const every = Math.max(10, Math.floor(this.limits.creditStallTimeoutMs / 4));
+    this.#stallSweep = setInterval(() => this.#sweepStalls(), every);
+    this.#stallSweep.unref();
+  }
+
+  #disarmStallSweep(): void {
+    if (this.#stallSweep) clearInterval(this.#stallSweep);
+    this.#stallSweep = null;
+    this.#connStalledSince = 0;
+    this.#readStalledSince = 0;
+  }
+
+  /**
+   * Reap what has waited creditStallTimeoutMs for credit while sending nothing: the
+   * connection (GOAWAY) when its window is the one at zero or when the peer has read
+   * none of the bytes waiting in the socket, else each such stream (RST_STREAM).
+   * All ENHANCE_YOUR_CALM: the peer asked for data and never let it flow.
+   */
+  #sweepStalls(now = Date.now()): void {
+    if (this.#dead) return;
+    const limit = this.limits.creditStallTimeoutMs;
+    const flushed = this.#host.flushed?.();
+    if (flushed === undefined || this.#host.bufferedAmount() === 0) this.#readStalledSince = 0;
+    else if (this.#readStalledSince === 0 || flushed !== this.#readStalledAt) {
+      this.#readStalledSince = now;
+      this.#readStalledAt = flushed;
+    } else if (now - this.#readStalledSince >= limit) {
+      this.#bump('H2_READ_STALL');
+      return this.#fail(new H2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `peer read nothing for ${limit} ms`));
+    }
+    let connWaiting = false;
+    const reap: H2Stream[] = [];
+    for (const s of this.#streams.values()) {
+      const wants = s.localOpen && (s.queue.length > 0 || this.#writableWaiters.has(s));
+      if (!wants || s.sendWindow.size > 0 && this.connectionWindow.size > 0) {
+        s.stalledSince = 0;
+        continue;
+      }
+      if (s.sendWindow.size > 0) connWaiting = true;
+      if (s.stalledSince === 0 || s.dataSent !== s.stalledAt) {
+        s.stalledSince = now;
+        s.stalledAt = s.dataSent;
+      } else if (now - s.stalledSince >= limit && s.sendWindow.size <= 0) reap.push(s);
+    }
+    if (!connWaiting || this.connectionWindow.size > 0) this.#connStalledSince = 0;
+    else if (this.#connStalledSince === 0) this.#connStalledSince = now;
+    else if (now - this.#connStalledSince >= limit) {
+      this.#bump('H2_CREDIT_STALL');
+      return this.#fail(new H2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `no connection credit for ${limit} ms`));
+    }
+    for (const s of reap) {
+      this.#bump('H2_CREDIT_STALL');
+      this.resetStream(s, ErrorCode.ENHANCE_YOUR_CALM);
+    }
+  }
+
   #disarmIdle(): void {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
@@ -736,6 +806,7 @@ export class H2Session implements StreamOwner {
   #clearTimers(): void {
     if (this.#settingsTimer) clearTimeout(this.#settingsTimer);
     this.#disarmIdle();
+    this.#disarmStallSweep();
     this.#settingsTimer = null;
   }
 }

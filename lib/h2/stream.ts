@@ -83,6 +83,11 @@ export class H2Stream implements ResponseBackend {
   receivedLength = 0;
   readonly queue: OutboundChunk[] = [];
   onWritable: (() => void) | null = null;
+  /** DATA octets sent so far (the credit-stall sweep's measure of progress). */
+  dataSent = 0;
+  /** When the stall sweep first saw this stream wanting to send without credit (0: not stalled), and dataSent then. */
+  stalledSince = 0;
+  stalledAt = 0;
   onAbort: ((reason: Error) => void) | null = null;
   #owner: StreamOwner;
 

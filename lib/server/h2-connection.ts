@@ -34,6 +34,7 @@ export function serveH2(socket: Socket, initial: Buffer, options: H2SessionOptio
         socket.write(data);
       },
       bufferedAmount: () => socket.writableLength,
+      flushed: () => (socket.bytesWritten ?? 0) - socket.writableLength,
       end() {
         if (corked) uncork();
         socket.end();

@@ -230,3 +230,70 @@ t.test('maxOutboundControlBytes: a peer that floods PINGs but never reads is cut
   peer.socket.resume();
   t.equal((await peer.goaway(10_000)).errorCode, ENHANCE_YOUR_CALM);
 });
+
+/** 200 KiB in one write: more than any window these tests grant. */
+const big = (tx: import('../../lib/index.js').Transaction): Promise<void> => tx.respond(200, {}, Buffer.alloc(200 * 1024, 0x61));
+
+t.test('creditStallTimeoutMs: a stream that never gets credit is reset with ENHANCE_YOUR_CALM, the connection lives on', async (t) => {
+  const T = 300;
+  const { port } = await start(t, big, { h2: { creditStallTimeoutMs: T } });
+  const peer = await H2Peer.connect(port, { settings: [[SettingsId.INITIAL_WINDOW_SIZE, 0]] });
+  t.teardown(() => peer.close());
+  const asked = Date.now();
+  peer.request(1, '/');
+  t.equal(await peer.rstCode(1, 5000), ENHANCE_YOUR_CALM, 'RST_STREAM ENHANCE_YOUR_CALM');
+  const after = Date.now() - asked;
+  t.ok(after >= T && after < T * 1.25 + 500, `after creditStallTimeoutMs (${after} ms)`);
+  t.notOk(peer.frames.some((f) => f.type === FrameType.GOAWAY), 'no GOAWAY: only the stream was stalled');
+  peer.request(3, '/', { extra: [] });
+  peer.windowUpdate(3, 300 * 1024);
+  peer.windowUpdate(0, 300 * 1024);
+  t.equal((await peer.response(3)).body.length, 200 * 1024, 'the connection still serves a stream that gets credit');
+});
+
+t.test('creditStallTimeoutMs: a stream that gets credit slowly but steadily is never reaped', async (t) => {
+  const T = 300;
+  const { port } = await start(t, big, { h2: { creditStallTimeoutMs: T } });
+  const peer = await H2Peer.connect(port, { settings: [[SettingsId.INITIAL_WINDOW_SIZE, 0]] });
+  t.teardown(() => peer.close());
+  peer.request(1, '/');
+  // 8 KiB every 100 ms: 200 KiB take 2.5 s, eight times the timeout, but credit never stops for T.
+  const timer = setInterval(() => {
+    peer.windowUpdate(1, 8192);
+    peer.windowUpdate(0, 8192);
+  }, 100);
+  t.teardown(() => clearInterval(timer));
+  const r = await peer.response(1, 10_000);
+  clearInterval(timer);
+  t.equal(r.body.length, 200 * 1024, 'the whole body arrived');
+});
+
+t.test('creditStallTimeoutMs: a connection window left at zero gets GOAWAY ENHANCE_YOUR_CALM', async (t) => {
+  const T = 300;
+  const { port } = await start(t, big, { h2: { creditStallTimeoutMs: T } });
+  // Streams may take 1 MiB each, but the connection window stays at its initial 65,535.
+  const peer = await H2Peer.connect(port, { settings: [[SettingsId.INITIAL_WINDOW_SIZE, 1 << 20]] });
+  t.teardown(() => peer.close());
+  peer.request(1, '/');
+  const g = await peer.goaway(5000);
+  t.equal(g.errorCode, ENHANCE_YOUR_CALM);
+  t.match(g.debug, /no connection credit/);
+  await peer.closedByServer();
+});
+
+t.test('creditStallTimeoutMs: a peer that grants credit but stops reading the socket is closed', async (t) => {
+  const T = 400;
+  const payload = Buffer.alloc(32 << 20, 0x62);
+  const { port, server } = await start(t, (tx) => tx.respond(200, {}, payload), { h2: { creditStallTimeoutMs: T } });
+  const peer = await H2Peer.connect(port, { settings: [[SettingsId.INITIAL_WINDOW_SIZE, 0x7fffffff]] });
+  t.teardown(() => peer.close());
+  peer.windowUpdate(0, 0x7fffffff - 65_535);
+  peer.request(1, '/');
+  await peer.next((f) => f.type === FrameType.DATA);
+  peer.socket.pause(); // credit for everything, but not one more byte read
+  const paused = Date.now();
+  while (server.connections > 0 && Date.now() - paused < 10_000) await new Promise((r) => setTimeout(r, 50));
+  const after = Date.now() - paused;
+  t.equal(server.connections, 0, `the server closed the connection (${after} ms after the peer stopped reading)`);
+  t.ok(after >= T, 'not before creditStallTimeoutMs');
+});

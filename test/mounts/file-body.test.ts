@@ -1,12 +1,14 @@
 /**
- * Read sizing by credit, and the limits readChunkMinBytes / readChunkMaxBytes
- * crossed through a real server with a chunk-size probe.
+ * Read sizing by credit, the limits readChunkMinBytes / readChunkMaxBytes
+ * crossed through a real server with a chunk-size probe, and read-ahead:
+ * nothing without credit, readAheadPerStreamBytes beyond it, the process
+ * budget shared in turns (fake transports, so each step is exact).
  */
 import t from 'tap';
 import type { FileHandle } from 'node:fs/promises';
-import { nextChunkSize, writeRange } from '../../mounts/file-body.js';
+import { nextChunkSize, writeRange, type BodyLimits } from '../../mounts/file-body.js';
 import { WriteMode, type Transaction } from '../../lib/index.js';
-import { createMountHandler, DEFAULT_MOUNT_LIMITS } from '../../mounts/index.js';
+import { createMountHandler, DEFAULT_MOUNT_LIMITS, DEFAULT_READ_AHEAD_BUDGET_BYTES, ReadAheadBudget } from '../../mounts/index.js';
 import { fetchOver } from '../support/fetch.js';
 import { start } from '../support/server.js';
 import { makeSite } from './site.js';
@@ -45,61 +47,178 @@ t.test('h1: with readChunkMaxBytes lowered, the socket sees writes of at most th
   );
 });
 
-t.test('a file is read while the previous chunk waits for credit, with at most two chunks in memory', async (t) => {
-  const file = Buffer.from(Array.from({ length: 10_000 }, (_, i) => i % 251));
-  const events: string[] = [];
-  let inMemory = 0; // chunks read (or being read) whose write has not completed
-  let maxInMemory = 0;
+/**
+ * A transport whose credit the test sets: writes are held until the test releases them,
+ * writable events fire when the test grants credit, as the HTTP/2 session would.
+ */
+function fakeTransport(initialCredit: number) {
+  let credit = initialCredit;
+  let writable: (() => void) | null = null;
+  let armed = false;
+  let abort: ((err: Error) => void) | null = null;
+  const held: Array<() => void> = [];
+  const out: Buffer[] = [];
+  const state = { final: false, aborted: null as Error | null, writableRequests: 0 };
+  const tx = {
+    get aborted() {
+      return state.aborted;
+    },
+    peerWriteAllowance: () => credit,
+    onWritable: (l: () => void) => {
+      writable = l;
+      return tx;
+    },
+    requestWritable: () => {
+      armed = true;
+      state.writableRequests++;
+    },
+    onAbort: (l: (err: Error) => void) => {
+      abort = l;
+      return tx;
+    },
+    write: (data: Buffer, mode: WriteMode) => {
+      out.push(Buffer.from(data));
+      state.final = mode === WriteMode.HTTP_FINAL;
+      return new Promise<void>((resolve) => held.push(resolve));
+    },
+  } as unknown as Transaction;
+  return {
+    tx,
+    out,
+    held,
+    state,
+    /** The peer grants `n` more octets (WINDOW_UPDATE): an armed writable event fires. */
+    grant(n: number) {
+      credit += n;
+      if (armed && credit > 0) {
+        armed = false;
+        writable?.();
+      }
+    },
+    /** The first held write is sent, spending its length of credit. */
+    sendOne() {
+      const resolve = held.shift();
+      if (!resolve) return false;
+      credit = Math.max(0, credit - (out[out.length - held.length - 1]?.length ?? 0));
+      resolve();
+      return true;
+    },
+    reset(err = new Error('stream reset')) {
+      state.aborted = err;
+      abort?.(err);
+    },
+  };
+}
+
+/** A file whose reads the test counts; each read takes a turn of the event loop, like the thread pool. */
+function countingFile(file: Buffer) {
+  const reads: number[] = [];
   const handle = {
     read: async (buf: Buffer, off: number, n: number, pos: number) => {
-      inMemory++;
-      maxInMemory = Math.max(maxInMemory, inMemory);
-      events.push(`read ${pos}`);
+      reads.push(pos);
       await new Promise((r) => setImmediate(r));
       return { bytesRead: file.copy(buf, off, pos, pos + n), buffer: buf };
     },
   } as unknown as FileHandle;
-  // A transport with no credit to spare: each write is held until the test releases it.
-  const held: Array<() => void> = [];
-  const out: Buffer[] = [];
-  let final = false;
-  const tx = {
-    peerWriteAllowance: () => 0,
-    write: (data: Buffer, mode: WriteMode) => {
-      events.push(`write ${out.length}`);
-      out.push(Buffer.from(data));
-      final = mode === WriteMode.HTTP_FINAL;
-      return new Promise<void>((resolve) =>
-        held.push(() => {
-          inMemory--;
-          resolve();
-        }),
-      );
-    },
-  } as unknown as Transaction;
-  const limits = { readChunkMinBytes: 3000, readChunkMaxBytes: 3000 };
-  const done = writeRange(tx, { kind: 'file', handle }, { start: 0, end: file.length - 1 }, true, limits);
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-  };
+  return { handle, reads };
+}
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+const bodyLimits = (over: Partial<BodyLimits> = {}): BodyLimits => ({ readChunkMinBytes: 3000, readChunkMaxBytes: 3000, readAheadPerStreamBytes: 3000, readAhead: new ReadAheadBudget(1 << 20), ...over });
+
+t.test('a response that was never granted credit reads nothing, and starts when credit comes', async (t) => {
+  const file = Buffer.from(Array.from({ length: 10_000 }, (_, i) => i % 251));
+  const { handle, reads } = countingFile(file);
+  const f = fakeTransport(0);
+  const limits = bodyLimits();
+  const done = writeRange(f.tx, { kind: 'file', handle }, { start: 0, end: file.length - 1 }, true, limits);
   await settle();
-  t.same(events, ['read 0', 'write 0', 'read 3000', 'write 1'], 'the second chunk is read and queued while the first waits for credit');
+  t.same(reads, [], 'no read at zero credit: the response holds its descriptor only');
+  t.equal(limits.readAhead.inUse, 0, 'and nothing of the budget');
+  t.equal(f.state.writableRequests, 1, 'it waits for a writable event (credit)');
+  f.grant(1000);
   await settle();
-  t.equal(events.length, 4, 'and nothing more is read until the first is sent');
-  held.shift()!();
+  t.same(reads, [0, 1000], 'credit came: a read within it, then one read-ahead of readAheadPerStreamBytes');
+  t.same(f.out.map((b) => b.length), [1000, 3000]);
+  f.grant(1 << 20);
+  while (f.sendOne()) await settle();
+  await done;
+  t.ok(Buffer.concat(f.out).equals(file), 'every byte, in order');
+  t.ok(f.state.final, 'the last write is HTTP_FINAL');
+  t.equal(limits.readAhead.inUse, 0, 'the budget is whole again');
+});
+
+t.test('beyond its credit a response holds at most readAheadPerStreamBytes, and the next read overlaps the send', async (t) => {
+  const file = Buffer.from(Array.from({ length: 30_000 }, (_, i) => i % 251));
+  const { handle, reads } = countingFile(file);
+  const f = fakeTransport(3000);
+  const limits = bodyLimits();
+  const done = writeRange(f.tx, { kind: 'file', handle }, { start: 0, end: file.length - 1 }, true, limits);
   await settle();
-  t.same(events.slice(4), ['read 6000', 'write 2'], 'one chunk sent: one more read');
-  while (held.length > 0) {
-    held.shift()!();
+  t.same(reads, [0, 3000], 'one chunk within the credit, one read ahead of it');
+  await settle();
+  t.equal(reads.length, 2, 'and nothing more while the credit does not move');
+  t.equal(limits.readAhead.inUse, 6000, 'both chunks come out of the budget');
+  f.sendOne(); // the first chunk goes out, credit is now 0; the read-ahead chunk waits
+  await settle();
+  t.equal(reads.length, 2, 'at zero credit with a chunk already waiting: no further read');
+  t.equal(limits.readAhead.inUse, 3000, 'the sent chunk went back to the budget');
+  f.grant(3000);
+  f.sendOne();
+  await settle();
+  t.same(reads, [0, 3000, 6000], 'credit for the waiting chunk: one more read ahead');
+  let maxHeld = 0;
+  f.grant(1 << 20);
+  while (f.sendOne()) {
+    maxHeld = Math.max(maxHeld, f.held.length);
     await settle();
   }
   await done;
-  t.equal(maxInMemory, 2, 'never more than two chunks in memory');
-  t.ok(Buffer.concat(out).equals(file), 'every byte, in order');
-  t.ok(final, 'the last write is HTTP_FINAL');
+  t.ok(maxHeld <= 2, 'never more than two chunks queued');
+  t.ok(Buffer.concat(f.out).equals(file), 'every byte, in order');
 });
 
-t.test('a write that fails mid-file stops the reads and rejects', async (t) => {
+t.test('read-ahead-budget-bytes: responses take turns for a spent budget, first come first served', async (t) => {
+  const file = Buffer.from(Array.from({ length: 9000 }, (_, i) => i % 251));
+  const budget = new ReadAheadBudget(3000);
+  const limits = bodyLimits({ readAhead: budget });
+  const a = fakeTransport(1 << 20);
+  const b = fakeTransport(1 << 20);
+  const fa = countingFile(file);
+  const fb = countingFile(file);
+  const da = writeRange(a.tx, { kind: 'file', handle: fa.handle }, { start: 0, end: file.length - 1 }, true, limits);
+  const db = writeRange(b.tx, { kind: 'file', handle: fb.handle }, { start: 0, end: file.length - 1 }, true, limits);
+  await settle();
+  t.same([fa.reads, fb.reads], [[0], []], 'the budget holds one chunk: the first response reads, the second waits');
+  t.equal(budget.waiting, 2, "both next reads wait in line: b's first (it asked while a's read was in flight), then a's second");
+  a.sendOne();
+  await settle();
+  t.same([fa.reads, fb.reads], [[0], [0]], "a's chunk went out: b's turn, not a's second read");
+  b.sendOne();
+  await settle();
+  t.same([fa.reads, fb.reads], [[0, 3000], [0]], "b's chunk went out: a's turn again");
+  t.ok(budget.inUse <= budget.total, 'never above the budget');
+  while (a.sendOne() || b.sendOne()) await settle();
+  await Promise.all([da, db]);
+  t.ok(Buffer.concat(a.out).equals(file) && Buffer.concat(b.out).equals(file), 'both complete');
+  t.equal(budget.inUse, 0);
+});
+
+t.test('a response reset while it waits for credit rejects and holds nothing', async (t) => {
+  const { handle, reads } = countingFile(Buffer.alloc(10_000));
+  const f = fakeTransport(0);
+  const limits = bodyLimits();
+  const done = writeRange(f.tx, { kind: 'file', handle }, { start: 0, end: 9999 }, true, limits);
+  await settle();
+  f.reset();
+  await t.rejects(done, /stream reset/);
+  t.same(reads, []);
+  t.equal(limits.readAhead.inUse, 0);
+});
+
+t.test('a write that fails mid-file stops the reads, rejects, and gives its bytes back', async (t) => {
   let reads = 0;
   const handle = {
     read: async (buf: Buffer) => {
@@ -108,11 +227,37 @@ t.test('a write that fails mid-file stops the reads and rejects', async (t) => {
     },
   } as unknown as FileHandle;
   let writes = 0;
-  const tx = {
-    peerWriteAllowance: () => 0,
-    write: () => (++writes === 1 ? new Promise((_, reject) => setTimeout(() => reject(new Error('stream reset')), 20)) : new Promise(() => undefined)),
-  } as unknown as Transaction;
-  await t.rejects(writeRange(tx, { kind: 'file', handle }, { start: 0, end: 99_999 }, true, { readChunkMinBytes: 1000, readChunkMaxBytes: 1000 }), /stream reset/);
+  const f = fakeTransport(1000);
+  f.tx.write = () => (++writes === 1 ? new Promise((_, reject) => setTimeout(() => reject(new Error('stream reset')), 20)) : new Promise(() => undefined));
+  const limits = bodyLimits({ readChunkMinBytes: 1000, readChunkMaxBytes: 1000, readAheadPerStreamBytes: 1000 });
+  await t.rejects(writeRange(f.tx, { kind: 'file', handle }, { start: 0, end: 99_999 }, true, limits), /stream reset/);
   await new Promise((r) => setTimeout(r, 20));
   t.equal(reads, 2, 'no read after the failure (the caller closes the file next)');
+  t.equal(limits.readAhead.inUse, 1000, 'only the chunk whose write never settles is still counted');
+});
+
+t.test('ReadAheadBudget: FIFO, clamped to its total, refuses a non-positive size', async (t) => {
+  const b = new ReadAheadBudget(100);
+  t.equal(b.take(60), 60);
+  const big = b.take(500) as Promise<number>;
+  t.type(big, Promise, 'more than is free: wait');
+  const small = b.take(1) as Promise<number>;
+  t.type(small, Promise, 'even a small read waits behind an earlier one');
+  b.give(60);
+  t.equal(await big, 100, 'the whole budget at most');
+  t.equal(b.waiting, 1);
+  b.give(100);
+  t.equal(await small, 1);
+  t.throws(() => new ReadAheadBudget(0), RangeError);
+  const ahead = new ReadAheadBudget(100);
+  t.ok(ahead.tryTakeAhead(30), 'read-ahead from the spare half');
+  t.ok(ahead.tryTakeAhead(20), 'up to half the budget');
+  t.notOk(ahead.tryTakeAhead(1), 'not past half: the rest is for responses with credit');
+  t.equal(ahead.take(50), 50, 'which a read within credit still gets at once');
+  const queuedRead = ahead.take(10) as Promise<number>;
+  ahead.give(60);
+  t.equal(await queuedRead, 10);
+  t.notOk(new ReadAheadBudget(100).tryTakeAhead(60), 'one read-ahead larger than half is refused too');
+  t.equal(DEFAULT_READ_AHEAD_BUDGET_BYTES, 32 * 1024 * 1024);
+  t.equal(DEFAULT_MOUNT_LIMITS.readAheadPerStreamBytes, 64 * 1024);
 });

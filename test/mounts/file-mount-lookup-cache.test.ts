@@ -13,6 +13,7 @@ import type { Transaction } from '../../lib/index.js';
 import { FileCache } from '../../mounts/file-cache.js';
 import { FileMount } from '../../mounts/file-mount.js';
 import { DEFAULT_MOUNT_LIMITS, type MountLimits } from '../../mounts/limits.js';
+import { processReadAhead } from '../../mounts/read-ahead.js';
 import { LookupCache, type Outcome, type ServeEntry } from '../../mounts/lookup-cache.js';
 import { fetchOver, type Proto } from '../support/fetch.js';
 import { start } from '../support/server.js';
@@ -23,7 +24,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** A FileMount at `/` of its own server, so the test can look at its lookup cache. */
 async function mount(t: Test, site: Site, limits: Partial<MountLimits>): Promise<{ m: FileMount; port: number }> {
-  const all: MountLimits = { ...DEFAULT_MOUNT_LIMITS, ...limits };
+  const all = { ...DEFAULT_MOUNT_LIMITS, ...limits, readAhead: processReadAhead };
   const m = new FileMount(site.root, { mountpoint: '/', origin: 'file://root' }, new FileCache({ maxFileBytes: all.fileCacheMaxFileBytes, maxTotalBytes: all.fileCacheMaxBytes }), all);
   const { port } = await start(t, (tx) => m.handle(tx, tx.request.pathname.slice(1)));
   return { m, port };
@@ -143,7 +144,7 @@ t.test('precompressed siblings, HEAD, 304 and ranges from a cached entry behave 
 
 t.test('a fresh hit is answered in the first tick: headers and body are written before handle() yields', async (t) => {
   const site = makeSite(t);
-  const limits: MountLimits = { ...DEFAULT_MOUNT_LIMITS, fileLookupTtlMs: 60_000 };
+  const limits = { ...DEFAULT_MOUNT_LIMITS, fileLookupTtlMs: 60_000, readAhead: processReadAhead };
   const m = new FileMount(site.root, { mountpoint: '/', origin: 'file://root' }, new FileCache({ maxFileBytes: 65536, maxTotalBytes: 1 << 20 }), limits);
   const fake = (): { tx: Transaction; log: string[] } => {
     const log: string[] = [];

@@ -1,0 +1,77 @@
+/**
+ * The process-wide read-ahead budget: file bytes read from disk that the
+ * socket has not taken yet, across every response of every mount. A read
+ * takes its size from the budget first and gives it back once the bytes are
+ * handed to the socket; when the budget is spent, readers wait their turn in
+ * arrival order (no reader jumps the queue, however small its read), so memory
+ * stays at the budget whatever the number of connections and streams.
+ * @module
+ */
+
+/**
+ * Default `read-ahead-budget-bytes` (32 MiB): about 64 responses at full speed (two
+ * 256 KiB reads each in flight); past that they take turns instead of memory growing
+ * with the number of connections an attacker or a crowd opens.
+ * Reads within credit queue for it; reads ahead of credit never queue and may use only
+ * half of it (`tryTakeAhead`). A reader whose response dies while it waits is still
+ * granted in its turn and gives the bytes straight back.
+ */
+export const DEFAULT_READ_AHEAD_BUDGET_BYTES = 32 * 1024 * 1024;
+
+export class ReadAheadBudget {
+  #free: number;
+  readonly #waiters: Array<{ n: number; grant: () => void }> = [];
+
+  constructor(readonly total: number = DEFAULT_READ_AHEAD_BUDGET_BYTES) {
+    if (!(total > 0)) throw new RangeError(`read-ahead budget must be positive, got ${total}`);
+    this.#free = total;
+  }
+
+  /** Bytes taken and not given back. */
+  get inUse(): number {
+    return this.total - this.#free;
+  }
+
+  /** Readers waiting for their turn. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /**
+   * Take `n` bytes (at most the whole budget): the granted size at once when the
+   * budget has it and nobody waits, else a promise of it, in arrival order.
+   */
+  take(n: number): number | Promise<number> {
+    const want = Math.min(n, this.total);
+    if (this.#waiters.length === 0 && want <= this.#free) {
+      this.#free -= want;
+      return want;
+    }
+    return new Promise<number>((resolve) => this.#waiters.push({ n: want, grant: () => resolve(want) }));
+  }
+
+  /**
+   * Take `n` bytes for reading ahead of credit, only if that leaves half the budget free
+   * and nobody waits: read-ahead is a convenience and never queues, so responses stalled
+   * with read-ahead in hand can hold at most half the budget, and the other half always
+   * serves responses that have credit to send it.
+   */
+  tryTakeAhead(n: number): boolean {
+    if (this.#waiters.length > 0 || this.#free - n < this.total / 2) return false;
+    this.#free -= n;
+    return true;
+  }
+
+  /** Give back `n` bytes taken earlier and let waiters in, first come first served. */
+  give(n: number): void {
+    this.#free = Math.min(this.total, this.#free + n);
+    while (this.#waiters.length > 0 && this.#waiters[0]!.n <= this.#free) {
+      const w = this.#waiters.shift()!;
+      this.#free -= w.n;
+      w.grant();
+    }
+  }
+}
+
+/** The budget every mount handler shares unless its context names another (the config's `read-ahead-budget-bytes`). */
+export const processReadAhead = new ReadAheadBudget();
