@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { WriteMode, type Transaction } from '../lib/index.js';
 import type { MountLimits } from './limits.js';
 import type { ByteRange } from './range.js';
-import type { ReadAheadBudget } from './read-ahead.js';
+import { creditWaiter, type ReadAheadBudget } from './read-ahead.js';
 
 /** Where the bytes come from: a buffer already in memory (file cache) or an open file. */
 export type BodySource = { kind: 'buffer'; data: Buffer } | { kind: 'file'; handle: FileHandle };
@@ -42,32 +42,6 @@ export async function writeRange(tx: Transaction, source: BodySource, range: Byt
  * finds the stream empty while a read is still in the thread pool.
  */
 const QUEUED_CHUNKS = 2;
-
-/**
- * Waits for credit (lws SERVER_WRITEABLE through the write API): resolves when the peer's
- * allowance is above zero and the stream's queue is empty, rejects when the exchange dies.
- * One pair of listeners per response, not one per wait.
- */
-function creditWaiter(tx: Transaction): () => Promise<void> {
-  let wake: ((err?: Error) => void) | null = null;
-  let failed: Error | null = null;
-  const fire = (err?: Error): void => {
-    const w = wake;
-    wake = null;
-    w?.(err);
-  };
-  tx.onWritable(() => fire());
-  tx.onAbort((err) => {
-    failed = err;
-    fire(err);
-  });
-  return () =>
-    new Promise<void>((resolve, reject) => {
-      if (failed) return reject(failed);
-      wake = (err) => (err ? reject(err) : resolve());
-      tx.requestWritable();
-    });
-}
 
 /**
  * Bytes [pos, stop) of an open file, read only where credit exists:

@@ -2,8 +2,9 @@
  * The `http://…` / `https://…` mount: a reverse proxy to an upstream with
  * undici. The request body streams up as the upstream takes it; the response
  * streams down one chunk at a time, each `await tx.write()` waiting for the
- * client's credit before the next chunk is pulled from the upstream, so a slow
- * client slows the upstream instead of growing server memory.
+ * client's credit before the next chunk is pulled from the upstream, and no chunk
+ * pulled while the client has none, so a slow client slows the upstream instead of
+ * growing server memory: a stream holds at most one chunk plus undici's body buffer.
  * Hop-by-hop fields are stripped both ways (RFC 9110 §7.6.1) and
  * `x-forwarded-for/-proto/-host` added. An upstream that cannot be reached is
  * 502 Bad Gateway; one that does not answer in time is 504 Gateway Timeout.
@@ -12,6 +13,7 @@
 import { Pool } from 'undici';
 import { isStreamClosed, type HeaderList, type Transaction } from '../lib/index.js';
 import { DEFAULT_PROXY_TIMEOUT_MS } from './limits.js';
+import { creditWaiter } from './read-ahead.js';
 import { respondText } from './respond-text.js';
 
 /** RFC 9110 §7.6.1 connection-specific fields, plus ones a proxy must not forward as-is. */
@@ -141,9 +143,19 @@ export class ProxyMount {
     }
     tx.finalizeHeaders();
     try {
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        if (tx.ended) break; // HEAD, 204, 304: nothing to forward
-        await tx.write(chunk);
+      // Nothing is pulled from upstream while the client has no credit: undici stops reading the
+      // upstream socket once its body buffer (highWaterMark) is full, so the upstream is paced too.
+      const waitCredit = creditWaiter(tx);
+      const chunks = (res.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      for (;;) {
+        if (tx.ended) {
+          await chunks.return?.(); // HEAD, 204, 304: nothing to forward; let undici release the upstream
+          break;
+        }
+        if (tx.peerWriteAllowance() === 0) await waitCredit();
+        const next = await chunks.next();
+        if (next.done) break;
+        await tx.write(next.value);
       }
       if (!tx.ended) await tx.end();
     } catch (err) {

@@ -7,6 +7,7 @@
  * stays at the budget whatever the number of connections and streams.
  * @module
  */
+import type { Transaction } from '../lib/index.js';
 
 /**
  * Default `read-ahead-budget-bytes` (32 MiB): about 64 responses at full speed (two
@@ -75,3 +76,29 @@ export class ReadAheadBudget {
 
 /** The budget every mount handler shares unless its context names another (the config's `read-ahead-budget-bytes`). */
 export const processReadAhead = new ReadAheadBudget();
+
+/**
+ * Waits for credit (lws SERVER_WRITEABLE through the write API): resolves when the peer's
+ * allowance is above zero and the stream's queue is empty, rejects when the exchange dies.
+ * One pair of listeners per response, not one per wait.
+ */
+export function creditWaiter(tx: Transaction): () => Promise<void> {
+  let wake: ((err?: Error) => void) | null = null;
+  let failed: Error | null = null;
+  const fire = (err?: Error): void => {
+    const w = wake;
+    wake = null;
+    w?.(err);
+  };
+  tx.onWritable(() => fire());
+  tx.onAbort((err) => {
+    failed = err;
+    fire(err);
+  });
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      if (failed) return reject(failed);
+      wake = (err) => (err ? reject(err) : resolve());
+      tx.requestWritable();
+    });
+}
