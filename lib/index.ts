@@ -3,6 +3,7 @@
  * server unless the peer has granted credit for it.
  * @module
  */
+export { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './server/connection-limits.js';
 export { createServer, SluiceServer, type Handler, type ServerOptions, type TlsOptions, type VhostOptions } from './server/server.js';
 export { Transaction, type Framer, type ResponseBackend, type TransactionOptions } from './http/transaction.js';
 export { Request, type HttpVersion } from './http/request.js';

@@ -114,6 +114,7 @@ function build(spec: MountSpec, at: string, ctx: MountContext, cache: FileCache,
  * Throws MountConfigError for a spec that cannot work.
  */
 export function createMountHandler(mounts: MountSpec[], ctx: MountContext): MountHandler {
+  if (ctx.readAheadBudgetBytes !== undefined && !ctx.readAhead) processReadAhead.resize(ctx.readAheadBudgetBytes);
   const limits: MountLimits & BodyLimits = { ...DEFAULT_MOUNT_LIMITS, ...ctx.limits, readAhead: ctx.readAhead ?? processReadAhead };
   const cache = new FileCache({ maxFileBytes: limits.fileCacheMaxFileBytes, maxTotalBytes: limits.fileCacheMaxBytes });
   const table: Mounted[] = [];

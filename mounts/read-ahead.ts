@@ -23,9 +23,24 @@ export class ReadAheadBudget {
   #free: number;
   readonly #waiters: Array<{ n: number; grant: () => void }> = [];
 
-  constructor(readonly total: number = DEFAULT_READ_AHEAD_BUDGET_BYTES) {
+  #total: number;
+
+  constructor(total: number = DEFAULT_READ_AHEAD_BUDGET_BYTES) {
     if (!(total > 0)) throw new RangeError(`read-ahead budget must be positive, got ${total}`);
+    this.#total = total;
     this.#free = total;
+  }
+
+  get total(): number {
+    return this.#total;
+  }
+
+  /** Set the budget's size (the config's `read-ahead-budget-bytes`); bytes in use stay counted. */
+  resize(total: number): void {
+    if (!(total > 0)) throw new RangeError(`read-ahead budget must be positive, got ${total}`);
+    this.#free += total - this.#total;
+    this.#total = total;
+    this.give(0);
   }
 
   /** Bytes taken and not given back. */
@@ -65,7 +80,7 @@ export class ReadAheadBudget {
 
   /** Give back `n` bytes taken earlier and let waiters in, first come first served. */
   give(n: number): void {
-    this.#free = Math.min(this.total, this.#free + n);
+    this.#free = Math.min(this.#total, this.#free + n);
     while (this.#waiters.length > 0 && this.#waiters[0]!.n <= this.#free) {
       const w = this.#waiters.shift()!;
       this.#free -= w.n;

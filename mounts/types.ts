@@ -48,6 +48,8 @@ export interface MountContext {
   limits?: Partial<MountLimits>;
   /** The read-ahead budget file bodies share (read-ahead.ts); default: the process-wide one. */
   readAhead?: ReadAheadBudget;
+  /** The config's `read-ahead-budget-bytes`: resizes the process-wide budget (when `readAhead` is not given). */
+  readAheadBudgetBytes?: number;
 }
 
 /** A mount configuration that cannot work; `path` names the key, e.g. 'mounts[1].origin'. */

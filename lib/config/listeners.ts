@@ -12,7 +12,7 @@
  */
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Handler, type HeaderList, type SluiceServer, type Transaction, type VhostOptions } from '../index.js';
+import { ConnectionGate, createServer, type Handler, type HeaderList, type SluiceServer, type Transaction, type VhostOptions } from '../index.js';
 import { accessLogger, type LogSink } from './access-log.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { CORS_RESPONSE_HEADERS, withCors } from './cors.js';
@@ -22,7 +22,7 @@ import type { MountSpecInput } from './schema.js';
 /** What mounts/ provides (the Mounts contract's `createMountHandler`); `close()` releases upstream connections. */
 export type MountHandlerFactory = (
   mounts: MountSpecInput[],
-  ctx: { baseDir: string; callbacks: Record<string, Handler>; limits?: FileCacheOverrides },
+  ctx: { baseDir: string; callbacks: Record<string, Handler>; limits?: FileCacheOverrides; readAheadBudgetBytes?: number },
 ) => Handler & { close?(): Promise<void> };
 /** What protocols/ provides (the protocols contract's `withWebSockets`, registry bound) for the vhost `vhost`. */
 export type WebSocketWrapper = (
@@ -177,6 +177,12 @@ export function buildListeners(config: ResolvedConfig, parts: ServeParts): Liste
 
   const listeners: Listener[] = [];
   const teardowns: Teardown[] = [];
+  // One gate for every listener: the connection limits are per process.
+  const l = config.limits;
+  const gate = new ConnectionGate({
+    ...(l['max-connections'] ? { maxConnections: l['max-connections'] } : {}),
+    ...(l['max-connections-per-address'] ? { maxConnectionsPerAddress: l['max-connections-per-address'] } : {}),
+  });
   for (const group of groups.values()) {
     const vhosts: VhostOptions[] = [];
     for (const v of group) {
@@ -197,7 +203,7 @@ export function buildListeners(config: ResolvedConfig, parts: ServeParts): Liste
     const first = vhosts[0];
     if (!first) continue;
     // The first vhost's certificate is the default one (for clients without SNI).
-    const server = createServer({ vhosts, ...(first.tls ? { tls: first.tls } : {}), ...(parts.onError ? { onError: parts.onError } : {}) });
+    const server = createServer({ vhosts, connections: gate, ...(first.tls ? { tls: first.tls } : {}), ...(parts.onError ? { onError: parts.onError } : {}) });
     listeners.push(new Listener(server, group));
   }
   if (problems.length > 0) {
@@ -243,7 +249,8 @@ function vhostHandler(
   }
   if (!ok) return null;
   try {
-    const mounts = parts.createMountHandler(v.mounts, { baseDir: config.baseDir, callbacks, limits: v.fileCache });
+    const budget = config.limits['read-ahead-budget-bytes'];
+    const mounts = parts.createMountHandler(v.mounts, { baseDir: config.baseDir, callbacks, limits: v.fileCache, ...(budget ? { readAheadBudgetBytes: budget } : {}) });
     let handler: Handler = mounts;
     let ws: ReturnType<WebSocketWrapper> | null = null;
     try {

@@ -11,7 +11,7 @@ import { basename, dirname, resolve } from 'node:path';
 import tls from 'node:tls';
 import type { HeaderList } from '../index.js';
 import { ConfigError, formatPath, type ConfigProblem } from './config-error.js';
-import type { MountSpecInput, SluiceConfig } from './schema.js';
+import type { LimitsConfig, MountSpecInput, SluiceConfig } from './schema.js';
 import { parseJson, validateConfig } from './validate.js';
 
 /** Listening defaults (the lws test server's port, loopback only). */
@@ -55,6 +55,8 @@ export interface ResolvedConfig {
   /** What errors name: the config file's base name, or `command line`. */
   source: string;
   vhosts: ResolvedVhost[];
+  /** The top-level `limits` (process-wide), as given. */
+  limits: LimitsConfig;
 }
 
 /** Read, parse, validate and resolve a JSON config file. */
@@ -130,7 +132,7 @@ export function resolveConfig(config: SluiceConfig, baseDir: string, source: str
     }
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
-  return { baseDir, source, vhosts };
+  return { baseDir, source, vhosts, limits: config.limits ?? {} };
 }
 
 /** `host:port`, with IPv6 literals bracketed. */

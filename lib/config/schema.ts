@@ -103,12 +103,23 @@ export const vhostSchema = z
   })
   .strict();
 
+/** Process-wide limits (lib/server/connection-limits.ts, mounts/read-ahead.ts): names, defaults and reasons live there. */
+export const limitsSchema = z
+  .object({
+    'max-connections': z.number().int().positive().optional(),
+    'max-connections-per-address': z.number().int().positive().optional(),
+    'read-ahead-budget-bytes': z.number().int().positive().optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     vhosts: z.array(vhostSchema).min(1, { message: 'at least one vhost is needed' }),
+    limits: limitsSchema.optional(),
   })
   .strict();
 
 export type MountSpecInput = z.infer<typeof mountSchema>;
 export type VhostConfig = z.infer<typeof vhostSchema>;
 export type SluiceConfig = z.infer<typeof configSchema>;
+export type LimitsConfig = z.infer<typeof limitsSchema>;

@@ -15,6 +15,7 @@ import { Request } from '../http/request.js';
 import { Transaction, type ResponseBackend, type TransactionOptions } from '../http/transaction.js';
 import type { H1Limits } from '../h1/request-parser.js';
 import type { H1Response } from '../h1/response-writer.js';
+import { ConnectionGate, processConnectionGate, type ConnectionLimits } from './connection-limits.js';
 import { DEFAULT_H1_TIMEOUTS, H1Connection, type H1Timeouts } from './h1-connection.js';
 import { serveH2 } from './h2-connection.js';
 
@@ -66,6 +67,11 @@ export interface ServerOptions {
    * are case-sensitive, so `get` is unknown.
    */
   extraMethods?: readonly string[];
+  /**
+   * Connection limits (lib/server/connection-limits.ts): a gate to share (the config shares one
+   * among its listeners), or limits for a gate of this server's own. Default: the process-wide gate.
+   */
+  connections?: ConnectionGate | Partial<ConnectionLimits>;
   /** Errors that are not the peer's fault (handler exceptions, bugs). Default: console.error. */
   onError?: (err: Error, tx?: Transaction) => void;
 }
@@ -83,12 +89,15 @@ export class SluiceServer {
   readonly #vhosts: VhostTable;
   readonly #shutdown = new AbortController();
   readonly #methods: ReadonlySet<string>;
+  readonly #gate: ConnectionGate;
   #closing = false;
 
   constructor(options: ServerOptions) {
     this.#options = options;
     this.#vhosts = new VhostTable(options, this.#shutdown.signal);
     this.#methods = new Set([...KNOWN_METHODS, ...(options.extraMethods ?? [])]);
+    const c = options.connections;
+    this.#gate = c instanceof ConnectionGate ? c : c ? new ConnectionGate(c) : processConnectionGate;
     const defaultTls = options.tls ?? options.vhosts?.find((v) => v.tls)?.tls;
     if (defaultTls) {
       const contexts = new Map<string, tls.SecureContext>();
@@ -102,8 +111,18 @@ export class SluiceServer {
         },
         (socket) => this.#onTls(socket),
       );
+      // The raw socket, before its handshake: an over-limit client gets no handshake.
+      this.#listener.on('connection', (raw: Socket) => {
+        const verdict = this.#gate.admit(raw);
+        if (verdict !== 'ok') this.#gate.tellAndClose(raw, verdict, true);
+      });
+      this.#listener.on('tlsClientError', () => {});
     } else {
-      this.#listener = net.createServer((socket) => this.#onCleartext(socket));
+      this.#listener = net.createServer((socket) => {
+        const verdict = this.#gate.admit(socket);
+        if (verdict === 'ok') this.#onCleartext(socket);
+        else this.#gate.tellAndClose(socket, verdict, false);
+      });
     }
   }
 
@@ -125,6 +144,11 @@ export class SluiceServer {
   /** Connections currently open. */
   get connections(): number {
     return this.#conns.size;
+  }
+
+  /** The connection gate this server counts against (shared per process unless its options gave one). */
+  get gate(): ConnectionGate {
+    return this.#gate;
   }
 
   /**

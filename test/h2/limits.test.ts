@@ -209,14 +209,15 @@ t.test('outboundBufferBytes: a peer that stops reading stops the handler, memory
   t.equal(written, 64 << 20, 'all of it once the peer reads again');
 });
 
-t.test('maxOutboundControlBytes: a peer that floods PINGs but never reads is cut off', async (t) => {
+for (const kind of ['PING', 'SETTINGS'] as const) {
+t.test(`maxOutboundControlBytes: a peer that floods ${kind} but never reads our answers is cut off`, async (t) => {
   const { port } = await start(
     t,
     async (tx) => {
       tx.status(200).finalizeHeaders();
       await tx.write(Buffer.alloc(8 << 20), WriteMode.HTTP_FINAL).catch(() => {});
     },
-    { h2: { maxOutboundControlBytes: 64 << 10, maxPingsPerInterval: 1_000_000 } },
+    { h2: { maxOutboundControlBytes: 64 << 10, maxPingsPerInterval: 1_000_000, maxSettingsPerInterval: 1_000_000 } },
   );
   const peer = await H2Peer.connect(port, { settings: [[SettingsId.INITIAL_WINDOW_SIZE, 2 ** 31 - 1]] });
   t.teardown(() => peer.close());
@@ -225,11 +226,16 @@ t.test('maxOutboundControlBytes: a peer that floods PINGs but never reads is cut
   await peer.next((f) => f.type === FrameType.DATA);
   peer.socket.pause();
   await new Promise((r) => setTimeout(r, 200));
-  for (let i = 0; i < 2000; i++) peer.ping();
+  // Each PING costs a 17-octet ACK, each SETTINGS a 9-octet one: answers pile up in the socket, unread.
+  for (let i = 0; i < 8000; i++) {
+    if (kind === 'PING') peer.ping();
+    else peer.settings([[SettingsId.INITIAL_WINDOW_SIZE, 2 ** 31 - 1]]);
+  }
   await new Promise((r) => setTimeout(r, 300));
   peer.socket.resume();
   t.equal((await peer.goaway(10_000)).errorCode, ENHANCE_YOUR_CALM);
 });
+}
 
 /** 200 KiB in one write: more than any window these tests grant. */
 const big = (tx: import('../../lib/index.js').Transaction): Promise<void> => tx.respond(200, {}, Buffer.alloc(200 * 1024, 0x61));

@@ -55,8 +55,17 @@ export class RawClient {
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    return RawClient.#open({ port, host, allowHalfOpen: true });
+  }
+
+  /** Connect to 127.0.0.1 from another loopback address (127.0.0.2…): a second client address. */
+  static connectFrom(port: number, localAddress: string): Promise<RawClient> {
+    return RawClient.#open({ port, host: '127.0.0.1', localAddress, allowHalfOpen: true });
+  }
+
+  static #open(options: net.NetConnectOpts): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host, allowHalfOpen: true }, () => {
+      const socket = net.connect(options, () => {
         socket.off('error', reject);
         resolve(new RawClient(socket));
       });
