@@ -104,6 +104,8 @@ export interface H1ResponseContext {
   done(reusable: boolean): void;
   /** Called when the head goes out; `tunnel` when it was a 101 that hands the connection to another protocol. */
   headSent?(tunnel: boolean): void;
+  /** A write waiting for 'drain' while the peer reads nothing for this long destroys the connection (default: never). */
+  sendStallTimeoutMs?: number;
 }
 
 export class H1Response implements ResponseBackend {
@@ -243,13 +245,30 @@ export class H1Response implements ResponseBackend {
   }
 
   #drained(): Promise<void> {
-    const { socket } = this.#ctx;
+    const { socket, sendStallTimeoutMs: stallMs } = this.#ctx;
     return new Promise((resolve, reject) => {
+      // Progress is what the socket flushed; a slow reader moves it, a peer that reads nothing does not.
+      const flushed = (): number => (socket.bytesWritten ?? 0) - socket.writableLength;
+      let last = flushed();
+      let since = Date.now();
+      const watch =
+        stallMs !== undefined && Number.isFinite(stallMs)
+          ? setInterval(() => {
+              const now = flushed();
+              if (now !== last) {
+                last = now;
+                since = Date.now();
+              } else if (Date.now() - since >= stallMs) socket.destroy();
+            }, Math.max(10, stallMs / 4))
+          : null;
+      watch?.unref();
       const onDrain = (): void => {
+        if (watch) clearInterval(watch);
         socket.off('close', onClose);
         resolve();
       };
       const onClose = (): void => {
+        if (watch) clearInterval(watch);
         socket.off('drain', onDrain);
         reject(new SluiceError(SluiceErrorCode.STREAM_CLOSED, 'the connection closed before the write drained'));
       };

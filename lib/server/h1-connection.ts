@@ -21,12 +21,18 @@ export interface H1Timeouts {
   keepAliveTimeoutMs: number;
   /** A request body that stops arriving for this many ms ends the exchange with 408 (or a cut response) and a close. */
   bodyIdleTimeoutMs: number;
+  /**
+   * A response waiting on a peer that reads none of it for this many ms is cut and the
+   * connection closed (the HTTP/2 creditStallTimeoutMs, and nginx's send_timeout: a minute).
+   */
+  sendStallTimeoutMs: number;
 }
 
 export const DEFAULT_H1_TIMEOUTS: Readonly<H1Timeouts> = Object.freeze({
   headersTimeoutMs: 15_000,
   keepAliveTimeoutMs: 5_000,
   bodyIdleTimeoutMs: 30_000,
+  sendStallTimeoutMs: 60_000,
 });
 
 /** How long a connection we half-closed waits for the peer's FIN before it is destroyed. */
@@ -193,6 +199,7 @@ export class H1Connection {
       head: head.method === 'HEAD',
       done: (reusable) => this.#responseDone(ex, reusable),
       headSent: (tunnel) => this.#headSent(ex, tunnel),
+      sendStallTimeoutMs: this.#timeouts.sendStallTimeoutMs,
     });
     const upgradable = head.upgrade !== null && !hasBody;
     const ex: Exchange = { head, body: null, response, requestDone: false, trailers: null, continueSent: false, discarded: 0, upgradable, bodyRead: false };

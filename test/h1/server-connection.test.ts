@@ -5,6 +5,7 @@
  * headers, keep-alive idle, body idle).
  */
 import http from 'node:http';
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import type { Transaction } from '../../lib/index.js';
@@ -361,4 +362,47 @@ t.test('body idle timeout', async (t) => {
     t.equal(r.status, 200);
     t.equal(r.body.toString(), body);
   });
+});
+
+t.test('sendStallTimeoutMs: a response nobody reads is cut and the connection closed; a slow reader is not', async (t) => {
+  const T = 400;
+  let failed = 0;
+  const big = async (tx: Transaction): Promise<void> => {
+    tx.status(200).headers({ 'content-length': 64 << 20 }).finalizeHeaders();
+    const chunk = Buffer.alloc(256 << 10, 0x61);
+    try {
+      for (let i = 0; i < 256; i++) await tx.write(chunk, i === 255 ? 1 : 0);
+    } catch {
+      failed++;
+    }
+  };
+  const { port, server } = await start(t, big, { h1: { sendStallTimeoutMs: T } });
+  t.equal((await import('../../lib/server/h1-connection.js')).DEFAULT_H1_TIMEOUTS.sendStallTimeoutMs, 60_000, 'default: a minute');
+
+  const still = await RawClient.connect(port);
+  t.teardown(() => still.close());
+  still.write(`GET / HTTP/1.1\r\n${HOST}\r\n`);
+  still.socket.pause(); // reads nothing: the kernel buffers fill, then the server's
+  const paused = Date.now();
+  while (server.connections > 0 && Date.now() - paused < 10_000) await sleep(50);
+  t.equal(server.connections, 0, `closed ${Date.now() - paused} ms after the peer stopped reading`);
+  t.ok(Date.now() - paused >= T, 'not before sendStallTimeoutMs');
+  t.equal(failed, 1, "the handler's write failed: the response was cut");
+
+  // A reader that stops for 200 ms at a time (half the timeout) reads all 64 MiB.
+  // A plain socket that only counts bytes (RawClient keeps them all, which would slow the test's own loop).
+  const slow = net.connect(port, '127.0.0.1');
+  t.teardown(() => slow.destroy());
+  let got = 0;
+  slow.on('data', (d: Buffer) => (got += d.length));
+  slow.write(`GET / HTTP/1.1\r\n${HOST}\r\n`);
+  const started = Date.now();
+  while (got < 64 << 20 && Date.now() - started < 60_000) {
+    slow.pause();
+    await sleep(200);
+    slow.resume();
+    await sleep(20);
+  }
+  t.ok(got > 64 << 20, `the slow reader got the whole body (${got} bytes with the head)`);
+  t.equal(failed, 1, 'and its response was not cut');
 });
