@@ -192,3 +192,35 @@ for (const proto of PROTOS) {
     t.equal(up.seen.length, 1, 'the request did reach the upstream');
   });
 }
+
+t.test('h2: a client that grants no credit gets nothing, and the upstream is held back, not buffered', async (t) => {
+  const body = randomBytes(32 << 20);
+  let handed = 0; // bytes the upstream got into its socket
+  const up = await upstream(t, async (_req, res) => {
+    res.writeHead(200, { 'content-length': body.length });
+    for (let pos = 0; pos < body.length; pos += 64 << 10) {
+      const ok = res.write(body.subarray(pos, pos + (64 << 10)));
+      handed = pos + (64 << 10);
+      if (!ok) await new Promise((r) => res.once('drain', r));
+    }
+    res.end();
+  });
+  const port = await proxy(t, [{ mountpoint: '/', origin: `http://127.0.0.1:${up.port}` }]);
+  const session = http2.connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: 0 } });
+  t.teardown(() => session.close());
+  const req = session.request({ ':path': '/big' });
+  let got = 0;
+  const hash = createHash('sha256');
+  req.on('data', (d: Buffer) => {
+    got += d.length;
+    hash.update(d);
+  });
+  await new Promise((r) => req.once('response', r));
+  await new Promise((r) => setTimeout(r, 1000));
+  t.equal(got, 0, 'no DATA without credit');
+  t.ok(handed < 16 << 20, `the upstream could hand over only ${(handed / 1048576).toFixed(1)} of 32 MiB: socket buffers and undici's, not the body`);
+  session.settings({ initialWindowSize: 1 << 20 });
+  await new Promise((r) => req.once('end', r));
+  t.equal(got, body.length, 'with credit, all of it');
+  t.equal(hash.digest('hex'), createHash('sha256').update(body).digest('hex'));
+});
