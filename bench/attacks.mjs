@@ -85,7 +85,9 @@ async function h2(settingsPairs = []) {
         try {
           const status = c.decoder.decode(Buffer.from(p)).headers.find(([n]) => n === ':status');
           if (status) c.statuses.set(c.buf.readUInt32BE(5) & 0x7fffffff, status[1]);
-        } catch {}
+        } catch {
+          // a block this table cannot follow (after a CONTINUATION attack): its status is not needed
+        }
       }
       else if (type === 0) c.data += len;
       else if (type === 4 && (c.buf[4] & 1) === 0) socket.write(frame(4, 1, 0));
