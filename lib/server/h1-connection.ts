@@ -266,10 +266,14 @@ export class H1Connection {
     this.#flowControlTunnel();
   }
 
-  /** A tunnel's reader sets the pace: the socket pauses while its unread bytes are above the high-water mark. */
+  /**
+   * A tunnel's reader sets the pace: the socket pauses while its unread bytes are above the
+   * high-water mark, and for good once the reader has abandoned the tunnel (a WebSocket failed
+   * for a protocol error): the peer's further bytes are left to TCP until the connection closes.
+   */
   #flowControlTunnel(): void {
     const body = this.#tunnel?.body;
-    const shouldPause = !!body && !body.destroyed && body.queuedBytes >= BODY_HIGH_WATER;
+    const shouldPause = !!body && (body.destroyed || body.queuedBytes >= BODY_HIGH_WATER);
     if (shouldPause !== this.#paused) {
       this.#paused = shouldPause;
       if (shouldPause) this.#socket.pause();

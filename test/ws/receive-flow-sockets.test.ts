@@ -114,3 +114,20 @@ for (const transport of ['h1', 'h2'] as const) {
     t.same(seen, Array.from({ length: COUNT }, (_, i) => i), `all ${COUNT} messages arrived after the resume, in order, none lost`);
   });
 }
+
+t.test('h1: a session failed for a message too big reads no further: the rest of a 64 MiB message stays with TCP', async (t) => {
+  const probe = socketProbe();
+  t.teardown(() => probe.stop());
+  const seen: number[] = [];
+  const { port } = await wsServer(t, { hold: { default: true } }, { registry: { hold: holdProtocol(probe, seen, () => {}) } });
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+  ws.on('error', () => {}); // the server drops the transport under the client's write: EPIPE/ECONNRESET are expected
+  await new Promise((r) => ws.once('open', r));
+  t.teardown(() => ws.terminate());
+  ws.send(Buffer.alloc(64 << 20)); // maxMessageSize is 64 KiB: the frame header alone fails it
+  await new Promise((r) => setTimeout(r, 1500));
+  const read = probe.sockets.reduce((n, sock) => n + sock.bytesRead, 0);
+  t.comment(`the server read ${read} bytes of the 64 MiB message`);
+  t.ok(read <= H1_BOUND, `${read} bytes read after the failure <= ${H1_BOUND} (the peer's writes are left to TCP)`);
+  t.same(seen, [], 'the protocol never saw the message');
+});
