@@ -304,7 +304,7 @@ const attacks = [
     },
   },
   {
-    id: 'unknown-method', what: 'an unknown method (`get`, lowercase) over h1 and h2', limit: 'RFC 9110 §9.1',
+    id: 'unknown-method', what: 'an unknown method (`get`, lowercase) over h1 (h2: test/server/methods.test.ts)', limit: 'RFC 9110 §9.1',
     run: async () => {
       const s = net.connect(port, '127.0.0.1');
       let reply = '';
