@@ -33,10 +33,11 @@ export interface MountLimits {
    */
   readChunkMaxBytes: number;
   /**
-   * File bytes one response may hold beyond the peer's credit (default 64 KiB, one common
-   * client window: Node's http2, curl, Python's h2): the WINDOW_UPDATE that reopens such a
-   * window finds its data in memory. A response that was never granted credit holds none,
-   * and what all responses read ahead comes from the process-wide budget (read-ahead.ts).
+   * File bytes one response may hold beyond the peer's credit (default 128 KiB: two windows of
+   * the common 64 KiB size, Node's http2, curl, Python's h2): the WINDOW_UPDATE that reopens a
+   * closed window finds data in memory, not a read in the thread pool (64 KiB measured 23 %
+   * slower on h2-large-w16). A response that was never granted credit holds none, and what all
+   * responses read ahead comes from the process-wide budget (read-ahead.ts).
    */
   readAheadPerStreamBytes: number;
   /**
@@ -59,7 +60,7 @@ export const DEFAULT_MOUNT_LIMITS: Readonly<MountLimits> = Object.freeze({
   maxRanges: 32,
   readChunkMinBytes: 64 * 1024,
   readChunkMaxBytes: 256 * 1024,
-  readAheadPerStreamBytes: 64 * 1024,
+  readAheadPerStreamBytes: 128 * 1024,
   fileLookupTtlMs: 1000,
   fileLookupMaxEntries: 10_000,
 });

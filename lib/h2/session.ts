@@ -663,7 +663,6 @@ export class H2Session implements StreamOwner {
     this.#remember(s.id, how);
     s.close(reason);
     if (this.#streams.size === 0 && !this.#dead) {
-      this.#disarmStallSweep();
       if (this.#goawayLastId >= 0 || this.#peerGoaway) this.#finish();
       else this.#armIdle();
     }
@@ -739,7 +738,7 @@ export class H2Session implements StreamOwner {
     });
   }
 
-  /** While streams are open, look every quarter of creditStallTimeoutMs for responses that wait on credit that never comes. */
+  /** While streams are open (and one sweep after), look every quarter of creditStallTimeoutMs for responses that wait on credit that never comes. */
   #armStallSweep(): void {
     if (this.#stallSweep) return;
     const every = Math.max(10, Math.floor(this.limits.creditStallTimeoutMs / 4));
@@ -762,6 +761,8 @@ export class H2Session implements StreamOwner {
    */
   #sweepStalls(now = Date.now()): void {
     if (this.#dead) return;
+    // Disarmed here, not when the last stream ends: a connection between requests would re-create the timer per request.
+    if (this.#streams.size === 0) return this.#disarmStallSweep();
     const limit = this.limits.creditStallTimeoutMs;
     const flushed = this.#host.flushed?.();
     if (flushed === undefined || this.#host.bufferedAmount() === 0) this.#readStalledSince = 0;

@@ -259,5 +259,5 @@ t.test('ReadAheadBudget: FIFO, clamped to its total, refuses a non-positive size
   t.equal(await queuedRead, 10);
   t.notOk(new ReadAheadBudget(100).tryTakeAhead(60), 'one read-ahead larger than half is refused too');
   t.equal(DEFAULT_READ_AHEAD_BUDGET_BYTES, 32 * 1024 * 1024);
-  t.equal(DEFAULT_MOUNT_LIMITS.readAheadPerStreamBytes, 64 * 1024);
+  t.equal(DEFAULT_MOUNT_LIMITS.readAheadPerStreamBytes, 128 * 1024);
 });
