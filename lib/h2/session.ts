@@ -147,6 +147,16 @@ export class H2Session implements StreamOwner {
     return this.#streams.size;
   }
 
+  /**
+   * Whether the transport should stop reading: our answers pile up unread. DATA alone stops
+   * at outboundBufferBytes (the pump waits), so past twice that the backlog is answers to the
+   * peer's frames (PING and SETTINGS ACKs, RST_STREAMs...): reading more of them would only
+   * grow it. The peer is paced by TCP until it reads; maxOutboundControlBytes stays the backstop.
+   */
+  get readBackPressure(): boolean {
+    return this.#host.bufferedAmount() > Math.min(2 * this.limits.outboundBufferBytes, this.limits.maxOutboundControlBytes / 2);
+  }
+
   get closed(): boolean {
     return this.#dead;
   }

@@ -18,6 +18,8 @@ const END_GRACE_MS = 2000;
 
 export function serveH2(socket: Socket, initial: Buffer, options: H2SessionOptions, hooks: H2ConnectionHooks): H2Session {
   let corked = false;
+  // A peer that sends frames we must answer but does not read the answers is not read either (see readBackPressure).
+  let readPaused = false;
   const uncork = (): void => {
     corked = false;
     socket.uncork();
@@ -38,6 +40,11 @@ export function serveH2(socket: Socket, initial: Buffer, options: H2SessionOptio
       end() {
         if (corked) uncork();
         socket.end();
+        // Read again (the dead session ignores it) so the peer's FIN is seen and the connection can close.
+        if (readPaused) {
+          readPaused = false;
+          socket.resume();
+        }
         setTimeout(() => socket.destroy(), END_GRACE_MS).unref();
       },
       onRequest: (stream) => hooks.onRequest(stream, socket),
@@ -46,8 +53,20 @@ export function serveH2(socket: Socket, initial: Buffer, options: H2SessionOptio
     options,
   );
   socket.setNoDelay(true);
-  socket.on('data', (chunk: Buffer) => session.receive(chunk));
-  socket.on('drain', () => session.onTransportDrain());
+  socket.on('data', (chunk: Buffer) => {
+    session.receive(chunk);
+    if (!readPaused && !session.closed && session.readBackPressure) {
+      readPaused = true;
+      socket.pause();
+    }
+  });
+  socket.on('drain', () => {
+    if (readPaused) {
+      readPaused = false;
+      socket.resume();
+    }
+    session.onTransportDrain();
+  });
   socket.on('close', () => session.destroy());
   socket.on('error', () => socket.destroy());
   session.start();

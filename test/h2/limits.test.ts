@@ -1,6 +1,8 @@
 /**
  * Every named HTTP/2 limit (lib/h2/limits.ts), crossed over a real socket.
  */
+import diagnostics from 'node:diagnostics_channel';
+import net from 'node:net';
 import t from 'tap';
 import { DEFAULT_H2_LIMITS } from '../../lib/h2/limits.js';
 import { Token, WriteMode } from '../../lib/index.js';
@@ -210,14 +212,14 @@ t.test('outboundBufferBytes: a peer that stops reading stops the handler, memory
 });
 
 for (const kind of ['PING', 'SETTINGS'] as const) {
-t.test(`maxOutboundControlBytes: a peer that floods ${kind} but never reads our answers is cut off`, async (t) => {
+t.test(`maxOutboundControlBytes: the backstop: answers to one read of a ${kind} flood above it cut the connection off`, async (t) => {
   const { port } = await start(
     t,
     async (tx) => {
       tx.status(200).finalizeHeaders();
       await tx.write(Buffer.alloc(8 << 20), WriteMode.HTTP_FINAL).catch(() => {});
     },
-    { h2: { maxOutboundControlBytes: 64 << 10, maxPingsPerInterval: 1_000_000, maxSettingsPerInterval: 1_000_000 } },
+    { h2: { maxOutboundControlBytes: 16 << 10, maxPingsPerInterval: 1_000_000, maxSettingsPerInterval: 1_000_000 } },
   );
   const peer = await H2Peer.connect(port, { settings: [[SettingsId.INITIAL_WINDOW_SIZE, 2 ** 31 - 1]] });
   t.teardown(() => peer.close());
@@ -302,4 +304,31 @@ t.test('creditStallTimeoutMs: a peer that grants credit but stops reading the so
   const after = Date.now() - paused;
   t.equal(server.connections, 0, `the server closed the connection (${after} ms after the peer stopped reading)`);
   t.ok(after >= T, 'not before creditStallTimeoutMs');
+});
+
+t.test('a PING flood whose answers are not read is answered by not reading: nothing grows, nobody is cut off, every PING is answered once the peer reads', async (t) => {
+  const sockets: import('node:net').Socket[] = [];
+  const onSocket = (msg: unknown): void => void sockets.push((msg as { socket: import('node:net').Socket }).socket);
+  diagnostics.subscribe('net.server.socket', onSocket);
+  t.teardown(() => diagnostics.unsubscribe('net.server.socket', onSocket));
+  const { port } = await start(t, hello, { h2: { maxPingsPerInterval: 10_000_000 } });
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  t.teardown(() => socket.destroy());
+  socket.pause(); // reads none of our answers
+  const PINGS = 1_000_000;
+  const ping = Buffer.from([0, 0, 8, FrameType.PING, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  socket.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, FrameType.SETTINGS, 0, 0, 0, 0, 0])]));
+  socket.write(Buffer.concat(Array.from({ length: PINGS }, () => ping)));
+  await new Promise((r) => setTimeout(r, 1500));
+  const read = sockets.reduce((n, s) => n + s.bytesRead, 0);
+  t.comment(`while the peer did not read, the server read ${read} of ${PINGS * 17} bytes of PINGs`);
+  t.ok(read < (PINGS * 17) / 2, 'the server stopped reading: the rest of the flood waits in TCP');
+  let got = 0;
+  socket.on('data', (d: Buffer) => (got += d.length));
+  socket.resume();
+  const deadline = Date.now() + 30_000;
+  while (got < PINGS * 17 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  t.ok(got >= PINGS * 17, `every PING was answered once the peer read (${got} bytes of answers)`);
+  t.notOk(socket.destroyed, 'and the connection is still open');
 });
