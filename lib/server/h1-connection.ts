@@ -101,7 +101,11 @@ export class H1Connection {
     socket.on('error', () => socket.destroy());
     // Every way we close is a half-close (a request in flight meets a FIN, not a reset);
     // a peer that never closes its side must not hold the connection, so drop it soon after.
-    socket.once('finish', () => setTimeout(() => socket.destroy(), LINGER_MS).unref());
+    // A tunnel whose reader gave up (a WebSocket failed) is not read any more, so no FIN would be seen: drop it now.
+    socket.once('finish', () => {
+      if (this.#tunnel?.body?.destroyed) socket.destroy();
+      else setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    });
     socket.on('end', () => {
       if (this.#tunnel) return void this.#tunnel.body?.finish();
       // The client half-closed: finish what is in flight, then close our side.
@@ -274,6 +278,7 @@ export class H1Connection {
   #flowControlTunnel(): void {
     const body = this.#tunnel?.body;
     const shouldPause = !!body && (body.destroyed || body.queuedBytes >= BODY_HIGH_WATER);
+    if (body?.destroyed && this.#socket.writableFinished) return void this.#socket.destroy(); // nothing left to say or hear
     if (shouldPause !== this.#paused) {
       this.#paused = shouldPause;
       if (shouldPause) this.#socket.pause();
