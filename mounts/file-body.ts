@@ -6,6 +6,7 @@
  * of the process-wide read-ahead budget (read-ahead.ts).
  * @module
  */
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { WriteMode, type Transaction } from '../lib/index.js';
 import type { MountLimits } from './limits.js';
@@ -16,8 +17,9 @@ import { creditWaiter, type ReadAheadBudget } from './read-ahead.js';
 export type BodySource = { kind: 'buffer'; data: Buffer } | { kind: 'file'; handle: FileHandle };
 
 type ChunkLimits = Pick<MountLimits, 'readChunkMinBytes' | 'readChunkMaxBytes'>;
+type ReadLimits = Pick<MountLimits, 'readSyncMaxMs'>;
 /** What a file body is read under: the chunk sizes, the per-response read-ahead, the process budget. */
-export type BodyLimits = ChunkLimits & Pick<MountLimits, 'readAheadPerStreamBytes'> & { readAhead: ReadAheadBudget };
+export type BodyLimits = ChunkLimits & ReadLimits & Pick<MountLimits, 'readAheadPerStreamBytes'> & { readAhead: ReadAheadBudget };
 
 /** How many bytes to read next: max(min chunk, min(allowance, max chunk)), never past `remaining`. */
 export function nextChunkSize(allowance: number, remaining: number, limits: ChunkLimits): number {
@@ -91,7 +93,7 @@ async function writeFileRange(tx: Transaction, handle: FileHandle, pos: number, 
     const buf = Buffer.allocUnsafe(n);
     let bytesRead: number;
     try {
-      ({ bytesRead } = await handle.read(buf, 0, n, pos));
+      bytesRead = await readChunk(handle, buf, n, pos, limits);
     } catch (err) {
       budget.give(n);
       throw err;
@@ -110,6 +112,39 @@ async function writeFileRange(tx: Transaction, handle: FileHandle, pos: number, 
     if (queued.length >= QUEUED_CHUNKS) await queued.shift();
   }
   for (const written of queued) await written;
+}
+
+/**
+ * How file chunks are read: on the event loop while reads are fast (a page-cache hit is a
+ * memcpy, ~10 µs per 64 KiB, far less than a thread-pool round trip, whose thread also competes
+ * with the load for the cores), through the thread pool for a second after one read took longer
+ * than `readSyncMaxMs` (a cold disk: the event loop must not wait on it). `read` and `now` are
+ * here so tests can stand in for a slow disk.
+ */
+export const fileReads = {
+  read: readSync as (fd: number, buf: Buffer, offset: number, length: number, position: number) => number,
+  now: (): number => performance.now(),
+  /** Until when (performance.now() ms) every read goes through the thread pool. */
+  asyncUntil: 0,
+  /** Reads done on the event loop, and through the thread pool (for tests and profiles). */
+  sync: 0,
+  async: 0,
+};
+
+/** The fallback window after a slow synchronous read, in ms. */
+const ASYNC_AFTER_SLOW_MS = 1000;
+
+async function readChunk(handle: FileHandle, buf: Buffer, n: number, pos: number, limits: ReadLimits): Promise<number> {
+  const r = fileReads;
+  const started = r.now();
+  if (limits.readSyncMaxMs > 0 && started >= r.asyncUntil) {
+    r.sync++;
+    const bytes = r.read(handle.fd, buf, 0, n, pos);
+    if (r.now() - started > limits.readSyncMaxMs) r.asyncUntil = r.now() + ASYNC_AFTER_SLOW_MS;
+    return bytes;
+  }
+  r.async++;
+  return (await handle.read(buf, 0, n, pos)).bytesRead;
 }
 
 /** Write the whole body of a 200/206 response: one range, or multipart parts with their heads and tail. */

@@ -41,6 +41,13 @@ export interface MountLimits {
    */
   readAheadPerStreamBytes: number;
   /**
+   * File chunks are read on the event loop while each read takes at most this many ms (default
+   * 1; 0 = always the thread pool): a page-cache hit is a memcpy, cheaper than the thread-pool
+   * round trip (h2-large +29 %, h2-large-w16 +25 % measured), and one slower read (a cold disk)
+   * sends every read through the thread pool for the next second, so the loop never waits on a disk.
+   */
+  readSyncMaxMs: number;
+  /**
    * How long a file mount trusts what a path resolved to (real path, stats, ETag...) before
    * one stat() revalidates it (default 1000 ms; 0 disables the lookup cache): per-request
    * realpath+stat through the thread pool cost ~9x the throughput on small files, and a change
@@ -61,6 +68,7 @@ export const DEFAULT_MOUNT_LIMITS: Readonly<MountLimits> = Object.freeze({
   readChunkMinBytes: 64 * 1024,
   readChunkMaxBytes: 256 * 1024,
   readAheadPerStreamBytes: 128 * 1024,
+  readSyncMaxMs: 1,
   fileLookupTtlMs: 1000,
   fileLookupMaxEntries: 10_000,
 });

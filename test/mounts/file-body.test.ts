@@ -6,7 +6,11 @@
  */
 import t from 'tap';
 import type { FileHandle } from 'node:fs/promises';
-import { nextChunkSize, writeRange, type BodyLimits } from '../../mounts/file-body.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileReads, nextChunkSize, writeRange, type BodyLimits } from '../../mounts/file-body.js';
 import { WriteMode, type Transaction } from '../../lib/index.js';
 import { createMountHandler, DEFAULT_MOUNT_LIMITS, DEFAULT_READ_AHEAD_BUDGET_BYTES, ReadAheadBudget } from '../../mounts/index.js';
 import { fetchOver } from '../support/fetch.js';
@@ -126,7 +130,8 @@ function countingFile(file: Buffer) {
 const settle = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 };
-const bodyLimits = (over: Partial<BodyLimits> = {}): BodyLimits => ({ readChunkMinBytes: 3000, readChunkMaxBytes: 3000, readAheadPerStreamBytes: 3000, readAhead: new ReadAheadBudget(1 << 20), ...over });
+// readSyncMaxMs 0: the fake files above have no descriptor, every read goes through handle.read.
+const bodyLimits = (over: Partial<BodyLimits> = {}): BodyLimits => ({ readChunkMinBytes: 3000, readChunkMaxBytes: 3000, readSyncMaxMs: 0, readAheadPerStreamBytes: 3000, readAhead: new ReadAheadBudget(1 << 20), ...over });
 
 t.test('a response that was never granted credit reads nothing, and starts when credit comes', async (t) => {
   const file = Buffer.from(Array.from({ length: 10_000 }, (_, i) => i % 251));
@@ -260,4 +265,44 @@ t.test('ReadAheadBudget: FIFO, clamped to its total, refuses a non-positive size
   t.notOk(new ReadAheadBudget(100).tryTakeAhead(60), 'one read-ahead larger than half is refused too');
   t.equal(DEFAULT_READ_AHEAD_BUDGET_BYTES, 32 * 1024 * 1024);
   t.equal(DEFAULT_MOUNT_LIMITS.readAheadPerStreamBytes, 128 * 1024);
+});
+
+t.test('readSyncMaxMs: warm files are read on the event loop; one slow read sends reads to the thread pool for a second', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-sync-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = Buffer.from(Array.from({ length: 50_000 }, (_, i) => i % 253));
+  writeFileSync(join(dir, 'f.bin'), file);
+  const saved = { ...fileReads };
+  t.teardown(() => Object.assign(fileReads, saved));
+  const run = async (limits: BodyLimits): Promise<{ sync: number; async: number; ok: boolean }> => {
+    const handle = await open(join(dir, 'f.bin'));
+    try {
+      const before = { sync: fileReads.sync, async: fileReads.async };
+      const f = fakeTransport(1 << 30);
+      const done = writeRange(f.tx, { kind: 'file', handle }, { start: 0, end: file.length - 1 }, true, limits);
+      while (!(await Promise.race([done.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]))) f.sendOne();
+      while (f.sendOne());
+      return { sync: fileReads.sync - before.sync, async: fileReads.async - before.async, ok: Buffer.concat(f.out).equals(file) };
+    } finally {
+      await handle.close();
+    }
+  };
+  const limits = bodyLimits({ readSyncMaxMs: DEFAULT_MOUNT_LIMITS.readSyncMaxMs, readChunkMinBytes: 10_000, readChunkMaxBytes: 10_000, readAheadPerStreamBytes: 10_000 });
+  t.equal(DEFAULT_MOUNT_LIMITS.readSyncMaxMs, 1);
+  t.same(await run(limits), { sync: 5, async: 0, ok: true }, 'a warm file: five reads on the event loop, none through the thread pool');
+  t.same(await run({ ...limits, readSyncMaxMs: 0 }), { sync: 0, async: 5, ok: true }, 'readSyncMaxMs 0: always the thread pool');
+  // A disk that takes 5 ms per read, on a clock the test moves.
+  let clock = 1_000_000;
+  fileReads.now = () => clock;
+  fileReads.read = (...args) => {
+    clock += 5;
+    return saved.read(...args);
+  };
+  fileReads.asyncUntil = 0;
+  t.same(await run(limits), { sync: 1, async: 4, ok: true }, 'a slow read: the rest of the file goes through the thread pool');
+  clock += 999;
+  t.same(await run(limits), { sync: 0, async: 5, ok: true }, 'and so does the next response, within the second');
+  clock += 1000;
+  fileReads.read = saved.read;
+  t.same(await run(limits), { sync: 5, async: 0, ok: true }, 'a second later, fast reads are back on the event loop');
 });
