@@ -11,7 +11,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { WriteMode, type Transaction } from '../lib/index.js';
 import type { MountLimits } from './limits.js';
 import type { ByteRange } from './range.js';
-import { creditWaiter, type ReadAheadBudget } from './read-ahead.js';
+import { creditWaiter, readBuffers, type ReadAheadBudget } from './read-ahead.js';
 
 /** Where the bytes come from: a buffer already in memory (file cache) or an open file. */
 export type BodySource = { kind: 'buffer'; data: Buffer } | { kind: 'file'; handle: FileHandle };
@@ -89,8 +89,9 @@ async function writeFileRange(tx: Transaction, handle: FileHandle, pos: number, 
       budget.give(n);
       throw tx.aborted;
     }
-    // A fresh buffer per chunk: the transport still holds the previous ones.
-    const buf = Buffer.allocUnsafe(n);
+    // Each chunk its own buffer (the transport still holds the previous ones), reused once the socket flushed it.
+    const whole = readBuffers.take(n);
+    const buf = whole.length === n ? whole : whole.subarray(0, n);
     let bytesRead: number;
     try {
       bytesRead = await readChunk(handle, buf, n, pos, limits);
@@ -102,7 +103,7 @@ async function writeFileRange(tx: Transaction, handle: FileHandle, pos: number, 
     if (bytesRead === 0) throw new Error(`file shrank while being sent (at byte ${pos})`);
     pos += bytesRead;
     held += bytesRead;
-    const written = tx.write(bytesRead === n ? buf : buf.subarray(0, bytesRead), final && pos >= stop ? WriteMode.HTTP_FINAL : WriteMode.HTTP);
+    const written = tx.write(bytesRead === n ? buf : buf.subarray(0, bytesRead), final && pos >= stop ? WriteMode.HTTP_FINAL : WriteMode.HTTP, () => readBuffers.give(whole));
     const settled = (): void => {
       held -= bytesRead;
       budget.give(bytesRead);

@@ -9,6 +9,7 @@
  * @module
  */
 import { Bench } from 'tinybench';
+import * as credit from './credit.js';
 import * as frames from './frames.js';
 import * as h1 from './h1-parser.js';
 import * as h1x from './h1-exchange.js';
@@ -17,7 +18,7 @@ import * as ws from './ws-framing.js';
 
 const filter = process.argv[2] ? new RegExp(process.argv[2]) : null;
 const bench = new Bench({ name: 'sluice micro', time: Number(process.env.BENCH_TIME_MS ?? 500), warmupTime: 200 });
-for (const m of [hpack, frames, h1, h1x, ws]) m.register(bench);
+for (const m of [hpack, frames, credit, h1, h1x, ws]) m.register(bench);
 if (filter) for (const t of [...bench.tasks]) if (!filter.test(t.name)) bench.remove(t.name);
 await bench.run();
 console.log(`${bench.name} — node ${process.version}, ${new Date().toISOString()}`);

@@ -23,11 +23,18 @@ export function batchingHost(host: H2SessionHost): H2SessionHost {
   let pos = 0;
   let scheduled = false;
 
+  // Callbacks of writes copied into the batch: the batch's own write carries them (writes complete in order).
+  let pending: Array<() => void> = [];
   const flush = (): void => {
     if (pos === start) return;
     const out = slab.subarray(start, pos);
     start = pos;
-    host.write(out);
+    if (pending.length === 0) return host.write(out);
+    const done = pending;
+    pending = [];
+    host.write(out, () => {
+      for (const f of done) f();
+    });
   };
 
   const onTick = (): void => {
@@ -36,13 +43,14 @@ export function batchingHost(host: H2SessionHost): H2SessionHost {
   };
   // Everything else the host offers is inherited unchanged.
   const batching: H2SessionHost = Object.create(host) as H2SessionHost;
-  batching.write = (data: Buffer): void => {
+  batching.write = (data: Buffer, flushed?: () => void): void => {
     const n = data.length;
     if (n > BATCH_COPY_MAX) {
       flush();
-      host.write(data);
+      host.write(data, flushed);
       return;
     }
+    if (flushed) pending.push(flushed);
     if (slab.length - pos < n) {
       flush();
       slab = Buffer.allocUnsafe(SLAB_SIZE);

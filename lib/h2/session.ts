@@ -23,8 +23,8 @@ import { WriteScheduler } from './write-scheduler.js';
 
 /** What the session needs from its transport and its application. */
 export interface H2SessionHost {
-  /** Append bytes to the transport (the host batches writes of one tick). */
-  write(data: Buffer): void;
+  /** Append bytes to the transport (the host batches writes of one tick); `flushed` once it no longer references them. */
+  write(data: Buffer, flushed?: () => void): void;
   /** Bytes written but not yet flushed to the network (socket.writableLength). */
   bufferedAmount(): number;
   /** Bytes the transport has flushed so far (a measure of the peer reading); absent, a stalled peer is not detected. */
@@ -593,6 +593,7 @@ export class H2Session implements StreamOwner {
       // An empty final write: END_STREAM on an empty DATA frame costs no credit.
       this.#host.write(encode.encodeDataHeader(s.id, 0, true));
       s.queue.shift();
+      c.flushed?.();
       c.resolve();
       return this.#sentEnd(s);
     }
@@ -602,7 +603,8 @@ export class H2Session implements StreamOwner {
     const last = n === remaining;
     const end = last && c.end;
     this.#host.write(encode.encodeDataHeader(s.id, n, end));
-    this.#host.write(c.offset === 0 && last ? c.data : c.data.subarray(c.offset, c.offset + n));
+    // Writes complete in order: when the chunk's last frame is flushed, all of it is.
+    this.#host.write(c.offset === 0 && last ? c.data : c.data.subarray(c.offset, c.offset + n), last ? c.flushed : undefined);
     s.sendWindow.consume(n);
     s.dataSent += n;
     this.connectionWindow.consume(n);

@@ -49,6 +49,8 @@ export interface OutboundChunk {
   end: boolean;
   resolve: () => void;
   reject: (err: Error) => void;
+  /** The transport no longer references `data` (see ResponseBackend.sendData). */
+  flushed?: (() => void) | undefined;
 }
 
 /** What a stream needs from its session to send. */
@@ -155,11 +157,11 @@ export class H2Stream implements ResponseBackend {
     this.#owner.sendHead(this, status, fields, endStream);
   }
 
-  sendData(data: Buffer, end: boolean): Promise<void> {
+  sendData(data: Buffer, end: boolean, flushed?: () => void): Promise<void> {
     if (!this.localOpen) return Promise.reject(new SluiceError(SluiceErrorCode.STREAM_CLOSED, `stream ${this.id} is closed`));
     if (data.length === 0 && !end) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ data, offset: 0, end, resolve, reject });
+      this.queue.push({ data, offset: 0, end, resolve, reject, flushed });
       this.#owner.dataQueued(this);
     });
   }

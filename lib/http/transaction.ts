@@ -18,8 +18,13 @@ export interface ResponseBackend {
   readonly protocol: 'h1' | 'h2';
   /** Send the status and header fields; end the response now if `endStream`. */
   sendHead(status: number, fields: HeaderList, endStream: boolean): void;
-  /** Queue body bytes; resolves once they are handed to the socket (never past the peer's credit). */
-  sendData(data: Buffer, end: boolean): Promise<void>;
+  /**
+   * Queue body bytes; resolves once they are handed to the socket (never past the peer's credit).
+   * `flushed`, if given, is called once the transport holds no reference to `data` any more
+   * (its last byte went to the kernel), so the buffer may be reused; it may never be called
+   * (a reset, a transport that does not track it), and the buffer is then left to the GC.
+   */
+  sendData(data: Buffer, end: boolean, flushed?: () => void): Promise<void>;
   /** Octets the peer allows now: min(stream, connection window) on h2; Infinity on h1. */
   allowance(): number;
   /** Arm one writable event; the backend calls `onWritable` when credit and socket allow a write. */
@@ -267,7 +272,7 @@ export class Transaction {
    * Resolves when the bytes are handed to the socket; on HTTP/2 never past the peer's credit,
    * so a write larger than `peerWriteAllowance()` waits for WINDOW_UPDATE.
    */
-  write(data: Buffer | string, mode: WriteMode = WriteMode.HTTP): Promise<void> {
+  write(data: Buffer | string, mode: WriteMode = WriteMode.HTTP, flushed?: () => void): Promise<void> {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     if (mode !== WriteMode.HTTP && mode !== WriteMode.HTTP_FINAL) {
       if (!this.#tunnel || !this.#framer) {
@@ -301,9 +306,9 @@ export class Transaction {
     }
     this.#written = total;
     if (this.request.method !== 'HEAD') this.#sent += buf.length;
-    if (!end) return this.#backend.sendData(buf, false);
+    if (!end) return this.#backend.sendData(buf, false, flushed);
     this.#phase = Phase.ENDED;
-    const sent = this.#backend.sendData(buf, true);
+    const sent = this.#backend.sendData(buf, true, flushed);
     sent.then(
       () => this.#finish(),
       () => this.#finish(),

@@ -26,14 +26,15 @@ export function serveH2(socket: Socket, initial: Buffer, options: H2SessionOptio
   };
   const session = new H2Session(
     {
-      write(data) {
+      write(data, flushed) {
         if (socket.destroyed) return;
         if (!corked) {
           corked = true;
           socket.cork();
           process.nextTick(uncork);
         }
-        socket.write(data);
+        if (flushed) socket.write(data, () => flushed());
+        else socket.write(data);
       },
       bufferedAmount: () => socket.writableLength,
       flushed: () => (socket.bytesWritten ?? 0) - socket.writableLength,

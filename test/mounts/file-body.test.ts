@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileReads, nextChunkSize, writeRange, type BodyLimits } from '../../mounts/file-body.js';
 import { WriteMode, type Transaction } from '../../lib/index.js';
 import { createMountHandler, DEFAULT_MOUNT_LIMITS, DEFAULT_READ_AHEAD_BUDGET_BYTES, ReadAheadBudget } from '../../mounts/index.js';
+import { READ_BUFFER_POOL_BYTES, ReadBufferPool } from '../../mounts/read-ahead.js';
 import { fetchOver } from '../support/fetch.js';
 import { start } from '../support/server.js';
 import { makeSite } from './site.js';
@@ -305,4 +306,47 @@ t.test('readSyncMaxMs: warm files are read on the event loop; one slow read send
   clock += 1000;
   fileReads.read = saved.read;
   t.same(await run(limits), { sync: 5, async: 0, ok: true }, 'a second later, fast reads are back on the event loop');
+});
+
+t.test('read buffers are reused only once the transport says it flushed them, and the pool is bounded', async (t) => {
+  const pool = new ReadBufferPool(256 * 1024);
+  const a = pool.take(10_000);
+  t.equal(a.length, 16 * 1024, 'the smallest class that holds the read');
+  t.not(pool.take(10_000), a, 'not given back: a fresh buffer');
+  pool.give(a);
+  t.equal(pool.idleBytes, 16 * 1024);
+  t.equal(pool.take(16 * 1024), a, 'given back: reused');
+  const big = pool.take(300 * 1024);
+  t.equal(big.length, 300 * 1024, 'larger than every class: exact, not pooled');
+  pool.give(big);
+  t.equal(pool.idleBytes, 0);
+  for (let i = 0; i < 5; i++) pool.give(Buffer.allocUnsafe(64 * 1024));
+  t.equal(pool.idleBytes, 256 * 1024, `at most maxIdleBytes idle (${READ_BUFFER_POOL_BYTES} by default)`);
+
+  // Through writeRange: a transport that keeps every chunk it was given until it calls `flushed`.
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-pool-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7) % 251));
+  writeFileSync(join(dir, 'f.bin'), file);
+  const handle = await open(join(dir, 'f.bin'));
+  t.teardown(() => handle.close());
+  const given: Array<{ data: Buffer; copy: Buffer; flushed: (() => void) | undefined }> = [];
+  const f = fakeTransport(1 << 30);
+  f.tx.write = ((data: Buffer, _mode: WriteMode, flushed?: () => void) => {
+    given.push({ data, copy: Buffer.from(data), flushed });
+    return Promise.resolve();
+  }) as Transaction['write'];
+  const limits = bodyLimits({ readSyncMaxMs: 1, readChunkMinBytes: 16 * 1024, readChunkMaxBytes: 16 * 1024, readAheadPerStreamBytes: 16 * 1024 });
+  await writeRange(f.tx, { kind: 'file', handle }, { start: 0, end: file.length - 1 }, true, limits);
+  t.ok(given.every((g) => typeof g.flushed === 'function'), 'every chunk comes with a flushed callback');
+  t.ok(given.every((g) => g.data.equals(g.copy)), 'nothing was reused while the transport held it (no flushed yet)');
+  t.ok(Buffer.concat(given.map((g) => g.copy)).equals(file), 'every byte, in order');
+  const reads = given.length;
+  given.forEach((g) => g.flushed?.());
+  const again = await open(join(dir, 'f.bin'));
+  t.teardown(() => again.close());
+  given.length = 0;
+  await writeRange(f.tx, { kind: 'file', handle: again }, { start: 0, end: file.length - 1 }, true, limits);
+  t.equal(given.length, reads);
+  t.ok(Buffer.concat(given.map((g) => g.copy)).equals(file), 'a second download through reused buffers is whole');
 });
