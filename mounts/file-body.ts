@@ -118,8 +118,8 @@ async function writeFileRange(tx: Transaction, handle: FileHandle, pos: number, 
 /**
  * How file chunks are read: on the event loop while reads are fast (a page-cache hit is a
  * memcpy, ~10 µs per 64 KiB, far less than a thread-pool round trip, whose thread also competes
- * with the load for the cores), through the thread pool for a second after one read took longer
- * than `readSyncMaxMs` (a cold disk: the event loop must not wait on it). `read` and `now` are
+ * with the load for the cores), through the thread pool for a second after two reads in a row
+ * took longer than `readSyncMaxMs` (a cold disk: the event loop must not wait on it). `read` and `now` are
  * here so tests can stand in for a slow disk.
  */
 export const fileReads = {
@@ -127,13 +127,21 @@ export const fileReads = {
   now: (): number => performance.now(),
   /** Until when (performance.now() ms) every read goes through the thread pool. */
   asyncUntil: 0,
+  /** Slow synchronous reads in a row: one alone is a hiccup (the thread was preempted), two are a disk. */
+  slowInRow: 0,
   /** Reads done on the event loop, and through the thread pool (for tests and profiles). */
   sync: 0,
   async: 0,
 };
 
-/** The fallback window after a slow synchronous read, in ms. */
+/** The fallback window after slow synchronous reads, in ms. */
 const ASYNC_AFTER_SLOW_MS = 1000;
+/**
+ * Slow reads in a row before the fallback: on a shared machine a page-cache read is now and
+ * then slow because the thread was preempted (measured: a few per second under load, which sent
+ * three quarters of the reads to the thread pool); a cold disk is slow every time.
+ */
+const SLOW_READS_TO_FALL_BACK = 2;
 
 async function readChunk(handle: FileHandle, buf: Buffer, n: number, pos: number, limits: ReadLimits): Promise<number> {
   const r = fileReads;
@@ -141,7 +149,11 @@ async function readChunk(handle: FileHandle, buf: Buffer, n: number, pos: number
   if (limits.readSyncMaxMs > 0 && started >= r.asyncUntil) {
     r.sync++;
     const bytes = r.read(handle.fd, buf, 0, n, pos);
-    if (r.now() - started > limits.readSyncMaxMs) r.asyncUntil = r.now() + ASYNC_AFTER_SLOW_MS;
+    if (r.now() - started <= limits.readSyncMaxMs) r.slowInRow = 0;
+    else if (++r.slowInRow >= SLOW_READS_TO_FALL_BACK) {
+      r.slowInRow = 0;
+      r.asyncUntil = r.now() + ASYNC_AFTER_SLOW_MS;
+    }
     return bytes;
   }
   r.async++;

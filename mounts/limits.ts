@@ -43,8 +43,9 @@ export interface MountLimits {
   /**
    * File chunks are read on the event loop while each read takes at most this many ms (default
    * 1; 0 = always the thread pool): a page-cache hit is a memcpy, cheaper than the thread-pool
-   * round trip (h2-large +29 %, h2-large-w16 +25 % measured), and one slower read (a cold disk)
-   * sends every read through the thread pool for the next second, so the loop never waits on a disk.
+   * round trip (h2-large +29 %, h2-large-w16 +25 % measured), and two slower reads in a row (a
+   * cold disk) send every read through the thread pool for the next second: the loop waits on a
+   * disk for at most two reads a second.
    */
   readSyncMaxMs: number;
   /**

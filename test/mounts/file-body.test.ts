@@ -268,7 +268,7 @@ t.test('ReadAheadBudget: FIFO, clamped to its total, refuses a non-positive size
   t.equal(DEFAULT_MOUNT_LIMITS.readAheadPerStreamBytes, 128 * 1024);
 });
 
-t.test('readSyncMaxMs: warm files are read on the event loop; one slow read sends reads to the thread pool for a second', async (t) => {
+t.test('readSyncMaxMs: warm files are read on the event loop; two slow reads in a row send reads to the thread pool for a second', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-sync-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = Buffer.from(Array.from({ length: 50_000 }, (_, i) => i % 253));
@@ -300,7 +300,19 @@ t.test('readSyncMaxMs: warm files are read on the event loop; one slow read send
     return saved.read(...args);
   };
   fileReads.asyncUntil = 0;
-  t.same(await run(limits), { sync: 1, async: 4, ok: true }, 'a slow read: the rest of the file goes through the thread pool');
+  // One slow read alone (a preempted thread) changes nothing.
+  let hiccup = true;
+  const disk = fileReads.read;
+  fileReads.read = (...args) => {
+    if (hiccup) {
+      hiccup = false;
+      return disk(...args);
+    }
+    return saved.read(...args);
+  };
+  t.same(await run(limits), { sync: 5, async: 0, ok: true }, 'one slow read alone: still on the event loop');
+  fileReads.read = disk;
+  t.same(await run(limits), { sync: 2, async: 3, ok: true }, 'two slow reads in a row: the rest of the file goes through the thread pool');
   clock += 999;
   t.same(await run(limits), { sync: 0, async: 5, ok: true }, 'and so does the next response, within the second');
   clock += 1000;
